@@ -1,0 +1,23 @@
+//! The schema of the platform: the only place it changes.
+pub use sea_orm_migration::prelude::*;
+
+pub mod communes;
+mod m20261127_000001_create_communes;
+mod m20261127_000002_create_tenants;
+mod m20261127_000003_create_users;
+mod m20261127_000004_create_outbox_and_audit;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_create_communes::Migration),
+            Box::new(m20261127_000002_create_tenants::Migration),
+            Box::new(m20261127_000003_create_users::Migration),
+            Box::new(m20261127_000004_create_outbox_and_audit::Migration),
+        ]
+    }
+}

@@ -1,0 +1,2 @@
+//! HTTP routes of the auth service, one module per resource.
+pub mod communes;

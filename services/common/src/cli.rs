@@ -1,0 +1,90 @@
+//! The command line shared by every binary: `serve` (default), `migrate`.
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::{
+    config::Config,
+    db,
+    server::{Application, ServiceSpec},
+    telemetry,
+};
+
+#[derive(Debug, Parser)]
+#[command(version, about = "Plateforme de participation citoyenne des communes")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply migrations, then serve HTTP until SIGTERM (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+/// Runs a binary named `name` serving `services`; configuration errors exit with
+/// status 2 and one line naming the variable.
+pub fn main(name: &'static str, services: Vec<ServiceSpec>) -> ExitCode {
+    let matches = Cli::command().name(name).bin_name(name).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{name}: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(config, name, services).await,
+            Command::Migrate => migrate(config).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "stopped");
+            eprintln!("{name}: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config, name: &str, services: Vec<ServiceSpec>) -> anyhow::Result<()> {
+    let app = Application::build(config, name, services).await?;
+    tracing::info!(
+        port = app.port(),
+        metrics_port = app.metrics_port(),
+        "listening"
+    );
+    app.run_until_stopped()
+        .await
+        .context("server stopped with an error")
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = db::connect(&config).await?;
+    db::migrate(&db)
+        .await
+        .context("cannot apply the database migrations")?;
+    tracing::info!("migrations applied");
+    Ok(())
+}

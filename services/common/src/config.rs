@@ -1,0 +1,253 @@
+//! Settings read once from the environment at start, as API.md lists them.
+use std::{fmt, net::SocketAddr, path::PathBuf};
+
+/// Why the configuration was refused: always names the variable.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid {var}: {reason}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub var: &'static str,
+    /// What is wrong with its value, in one line.
+    pub reason: String,
+}
+
+/// Scheme used to build links in e-mails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlScheme {
+    Http,
+    Https,
+}
+
+impl UrlScheme {
+    /// The scheme as written in a URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UrlScheme::Http => "http",
+            UrlScheme::Https => "https",
+        }
+    }
+}
+
+/// A connection URL whose `Debug` hides any password it holds.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl(String);
+
+impl SecretUrl {
+    /// The full URL, password included: only for opening the connection.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0.split_once("://"), self.0.rfind('@')) {
+            (Some((scheme, _)), Some(at)) => write!(f, "{scheme}://***{}", &self.0[at..]),
+            _ => f.write_str(&self.0),
+        }
+    }
+}
+
+/// Which database the platform runs on, chosen by `DATABASE_URL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Rate limit on the sensitive auth endpoints: `count` per `per_seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub count: u32,
+    pub per_seconds: u32,
+}
+
+/// The whole configuration of a process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen_addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    /// Lower-case host (with port when not the scheme's default) of the platform.
+    pub platform_domain: String,
+    pub public_url_scheme: UrlScheme,
+    pub database_url: SecretUrl,
+    pub database_kind: DatabaseKind,
+    pub redis_url: Option<SecretUrl>,
+    pub smtp_url: Option<SecretUrl>,
+    pub mail_from: String,
+    pub data_dir: PathBuf,
+    pub auth_rate_limit: RateLimit,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let addr = |var: &'static str, default: &str| -> Result<SocketAddr, ConfigError> {
+            let raw = get(var).unwrap_or_else(|| default.to_owned());
+            raw.trim().parse().map_err(|_| {
+                invalid(
+                    var,
+                    format!("{raw:?} is not an address like 127.0.0.1:8080"),
+                )
+            })
+        };
+        let platform_domain =
+            parse_domain(&get("PLATFORM_DOMAIN").unwrap_or_else(|| "localhost:8080".into()))
+                .map_err(|reason| invalid("PLATFORM_DOMAIN", reason))?;
+        let public_url_scheme = match get("PUBLIC_URL_SCHEME").as_deref().map(str::trim) {
+            None | Some("http") => UrlScheme::Http,
+            Some("https") => UrlScheme::Https,
+            Some(other) => {
+                return Err(invalid(
+                    "PUBLIC_URL_SCHEME",
+                    format!("{other:?} is neither http nor https"),
+                ));
+            }
+        };
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let (database_url, database_kind) = match get("DATABASE_URL") {
+            Some(url) => database_url(url.trim())?,
+            None => (
+                SecretUrl(format!(
+                    "sqlite://{}/participation.db?mode=rwc",
+                    data_dir.display()
+                )),
+                DatabaseKind::Sqlite,
+            ),
+        };
+        let redis_url = get("REDIS_URL")
+            .map(|u| url_with_scheme("REDIS_URL", u.trim(), &["redis", "rediss"]))
+            .transpose()?;
+        let smtp_url = get("SMTP_URL")
+            .map(|u| url_with_scheme("SMTP_URL", u.trim(), &["smtp", "smtps"]))
+            .transpose()?;
+        let mail_from = match get("MAIL_FROM") {
+            Some(m) if is_plain_address(m.trim()) => m.trim().to_owned(),
+            Some(m) => {
+                return Err(invalid(
+                    "MAIL_FROM",
+                    format!("{m:?} is not an e-mail address"),
+                ));
+            }
+            None => format!("noreply@{}", strip_port(&platform_domain)),
+        };
+        let auth_rate_limit = match get("AUTH_RATE_LIMIT") {
+            Some(raw) => parse_rate(raw.trim()).ok_or_else(|| {
+                invalid(
+                    "AUTH_RATE_LIMIT",
+                    format!("{raw:?} is not like 20/min, 5/sec or 100/hour"),
+                )
+            })?,
+            None => RateLimit {
+                count: 20,
+                per_seconds: 60,
+            },
+        };
+        Ok(Config {
+            listen_addr: addr("LISTEN_ADDR", "127.0.0.1:8080")?,
+            metrics_addr: addr("METRICS_ADDR", "127.0.0.1:9898")?,
+            platform_domain,
+            public_url_scheme,
+            database_url,
+            database_kind,
+            redis_url,
+            smtp_url,
+            mail_from,
+            data_dir,
+            auth_rate_limit,
+        })
+    }
+}
+
+fn invalid(var: &'static str, reason: String) -> ConfigError {
+    ConfigError { var, reason }
+}
+
+fn database_url(url: &str) -> Result<(SecretUrl, DatabaseKind), ConfigError> {
+    let kind = match url.split_once("://").map(|(s, _)| s) {
+        Some("sqlite") => DatabaseKind::Sqlite,
+        Some("postgres" | "postgresql") => DatabaseKind::Postgres,
+        _ => {
+            return Err(invalid(
+                "DATABASE_URL",
+                "expected sqlite://… or postgres://… (the value is not shown: it may hold a password)".into(),
+            ));
+        }
+    };
+    Ok((SecretUrl(url.to_owned()), kind))
+}
+
+fn url_with_scheme(
+    var: &'static str,
+    url: &str,
+    schemes: &[&str],
+) -> Result<SecretUrl, ConfigError> {
+    match url.split_once("://") {
+        Some((scheme, rest)) if schemes.contains(&scheme) && !rest.is_empty() => {
+            Ok(SecretUrl(url.to_owned()))
+        }
+        _ => Err(invalid(
+            var,
+            format!("expected {}://host:port", schemes.join("://… or ")),
+        )),
+    }
+}
+
+/// A bare host with an optional port: no scheme, path, user or spaces.
+fn parse_domain(raw: &str) -> Result<String, String> {
+    let host = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host.as_str(), None),
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    if name_ok && port_ok {
+        Ok(host)
+    } else {
+        Err(format!(
+            "{raw:?} is not a host name like participer.example.fr or localhost:8080"
+        ))
+    }
+}
+
+/// The host name without its port.
+pub fn strip_port(host: &str) -> &str {
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
+}
+
+fn is_plain_address(s: &str) -> bool {
+    matches!(s.split_once('@'), Some((local, domain))
+        if !local.is_empty() && (domain.contains('.') || domain == "localhost"))
+        && !s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+}
+
+fn parse_rate(raw: &str) -> Option<RateLimit> {
+    let (count, unit) = raw.split_once('/')?;
+    let per_seconds = match unit {
+        "sec" | "s" => 1,
+        "min" | "m" => 60,
+        "hour" | "h" => 3600,
+        _ => return None,
+    };
+    let count: u32 = count.parse().ok().filter(|n| *n > 0)?;
+    Some(RateLimit { count, per_seconds })
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

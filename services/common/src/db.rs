@@ -1,0 +1,83 @@
+//! Opening the database (SQLite file or PostgreSQL) and applying migrations.
+use std::time::Duration;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    TransactionTrait,
+};
+
+use crate::config::{Config, DatabaseKind};
+
+/// How long a request may wait for a pooled connection before it fails with 503.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Opens the pool; for SQLite, creates the file's folder and switches to WAL.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let url = config.database_url.expose();
+    if config.database_kind == DatabaseKind::Sqlite {
+        create_sqlite_folder(url)?;
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(match config.database_kind {
+            DatabaseKind::Sqlite => 8,
+            DatabaseKind::Postgres => 20,
+        })
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .context("cannot open the database named by DATABASE_URL")?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers go on while a write commits; it is stored in the file.
+        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+    }
+    Ok(db)
+}
+
+fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Ok(());
+    }
+    if let Some(dir) = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Applies pending migrations; running it again changes nothing.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            // Several replicas may start at once: one migrates, the others wait.
+            let txn = db.begin().await?;
+            txn.execute_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock(7243049113)",
+            ))
+            .await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await
+        }
+        _ => Migrator::up(db, None).await,
+    }
+}
+
+/// Whether the error means the database could not be reached (answer 503, not 500).
+pub fn is_connection_error(err: &DbErr) -> bool {
+    matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+}

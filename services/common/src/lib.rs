@@ -1,0 +1,19 @@
+//! What every service shares: configuration, tenancy, problem+json errors,
+//! database access, telemetry, metrics, health and the HTTP server itself.
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod health;
+pub mod http;
+pub mod i18n;
+pub mod metrics;
+pub mod problem;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+pub mod tenancy;
+
+pub use problem::Problem;
+pub use state::AppState;
+pub use tenancy::{Site, TenantScope, Town};

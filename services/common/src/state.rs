@@ -1,0 +1,17 @@
+//! What every handler can reach: configuration, database, Redis, resolver, metrics.
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{config::Config, metrics::Metrics, tenancy::SiteResolver};
+
+/// Shared, cheap-to-clone application state.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    /// Present when `REDIS_URL` is set.
+    pub redis: Option<redis::aio::ConnectionManager>,
+    pub resolver: SiteResolver,
+    pub metrics: Metrics,
+}

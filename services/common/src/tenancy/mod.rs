@@ -1,0 +1,42 @@
+//! Every request belongs to the platform host or to one town, from its Host alone.
+mod extract;
+mod host;
+mod middleware;
+mod resolver;
+mod scope;
+
+pub use host::HostName;
+pub use middleware::resolve_site;
+pub use resolver::{SiteResolver, TownStatus};
+pub use scope::{ScopedTxn, TenantScope};
+
+use uuid::Uuid;
+
+/// A live town, as resolved from the request's host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Town {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub status: TownStatus,
+}
+
+impl Town {
+    /// The scope every query about this town's data goes through.
+    pub fn scope(&self) -> TenantScope {
+        TenantScope::new(self.id)
+    }
+}
+
+/// Where a request landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Site {
+    /// `PLATFORM_DOMAIN` itself: signup and the operator console.
+    Platform,
+    /// A town's host.
+    Town(Town),
+}
+
+/// Extractor for routes that exist only on the platform host.
+#[derive(Debug, Clone, Copy)]
+pub struct PlatformHost;

@@ -1,0 +1,11 @@
+//! sea-orm entities shared by the services, one module a table.
+pub mod audit_log;
+pub mod commune;
+pub mod membership;
+pub mod outbox;
+pub mod tenant;
+pub mod tenant_domain;
+pub mod tenant_owned;
+pub mod user;
+
+pub use tenant_owned::TenantOwned;

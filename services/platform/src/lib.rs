@@ -1,0 +1,7 @@
+//! The all-in-one platform: every service mounted in one process.
+use common::server::ServiceSpec;
+
+/// Every service, in the order they are mounted.
+pub fn services() -> Vec<ServiceSpec> {
+    vec![auth::SERVICE, consultation::SERVICE, notifications::SERVICE]
+}
