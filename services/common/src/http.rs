@@ -198,9 +198,17 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|_err: PathError, _req| Problem::not_found().into())
 }
 
-/// Fallback for paths no service serves.
-pub async fn not_found() -> Result<HttpResponse, Problem> {
-    Err(Problem::not_found())
+/// Fallback for requests no route takes: 405 when the path exists with other
+/// methods (a resource inherits this default), 404 otherwise.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, Problem> {
+    if req.match_pattern().is_some() {
+        Err(Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ))
+    } else {
+        Err(Problem::not_found())
+    }
 }
 
 #[cfg(test)]

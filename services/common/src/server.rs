@@ -107,6 +107,13 @@ impl Application {
         &self.state
     }
 
+    /// A handle that stops both listeners (tests use it to shut an app down).
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            handles: [self.server.handle(), self.metrics_server.handle()],
+        }
+    }
+
     /// Serves until SIGTERM or SIGINT, then lets requests in flight finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application {
@@ -120,6 +127,22 @@ impl Application {
         metrics_handle.stop(true).await;
         let _ = metrics_task.await;
         result
+    }
+}
+
+/// Stops a running application from outside it.
+#[derive(Clone)]
+pub struct StopHandle {
+    handles: [actix_web::dev::ServerHandle; 2],
+}
+
+impl StopHandle {
+    /// Asks both servers to stop now, without waiting for requests in flight.
+    pub fn stop_now(&self) {
+        for handle in &self.handles {
+            // The command is sent when `stop` is called; the future only awaits completion.
+            drop(handle.stop(false));
+        }
     }
 }
 

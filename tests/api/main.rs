@@ -1,0 +1,8 @@
+//! End-to-end journeys against a running app (one binary, modules by theme).
+mod communes;
+mod hosts;
+mod migrations;
+mod operations;
+mod problems;
+mod support;
+mod tenant_scope;
