@@ -6,6 +6,7 @@ mod m20261127_000001_create_communes;
 mod m20261127_000002_create_tenants;
 mod m20261127_000003_create_users;
 mod m20261127_000004_create_outbox_and_audit;
+mod schema_util;
 
 /// Every migration, in order.
 pub struct Migrator;

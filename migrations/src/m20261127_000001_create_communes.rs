@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::communes;
+use crate::{communes, schema_util::index};
 
 /// Rows per INSERT: well under SQLite's bound-parameter limit.
 const BATCH: usize = 1_000;
@@ -41,14 +41,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_communes_search_name")
-                    .table(Communes::Table)
-                    .col(Communes::SearchName)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "idx_communes_search_name",
+                Communes::Table,
+                [Communes::SearchName],
+            ))
             .await?;
         load_communes(manager).await
     }

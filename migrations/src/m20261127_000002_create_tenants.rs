@@ -1,6 +1,9 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261127_000001_create_communes::Communes;
+use crate::{
+    m20261127_000001_create_communes::Communes,
+    schema_util::{cascade, index},
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -61,14 +64,7 @@ impl MigrationTrait for Migration {
             ("idx_tenants_status", Tenants::Status),
         ] {
             manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(Tenants::Table)
-                        .col(col)
-                        .if_not_exists()
-                        .to_owned(),
-                )
+                .create_index(index(name, Tenants::Table, [col]))
                 .await?;
         }
         manager
@@ -80,25 +76,22 @@ impl MigrationTrait for Migration {
                     .col(uuid(TenantDomains::TenantId))
                     .col(string_len_uniq(TenantDomains::Domain, 253))
                     .col(timestamp_with_time_zone(TenantDomains::CreatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_tenant_domains_tenant")
-                            .from(TenantDomains::Table, TenantDomains::TenantId)
-                            .to(Tenants::Table, Tenants::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(
+                        "fk_tenant_domains_tenant",
+                        TenantDomains::Table,
+                        TenantDomains::TenantId,
+                        Tenants::Table,
+                        Tenants::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_tenant_domains_tenant")
-                    .table(TenantDomains::Table)
-                    .col(TenantDomains::TenantId)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "idx_tenant_domains_tenant",
+                TenantDomains::Table,
+                [TenantDomains::TenantId],
+            ))
             .await
     }
 

@@ -1,6 +1,9 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261127_000002_create_tenants::Tenants;
+use crate::{
+    m20261127_000002_create_tenants::Tenants,
+    schema_util::{cascade, index},
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -45,39 +48,34 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Users::EmailVerifiedAt))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .col(timestamp_with_time_zone(Users::UpdatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_users_tenant")
-                            .from(Users::Table, Users::TenantId)
-                            .to(Tenants::Table, Tenants::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(
+                        "fk_users_tenant",
+                        Users::Table,
+                        Users::TenantId,
+                        Tenants::Table,
+                        Tenants::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
         // One account per e-mail per town; the same e-mail may hold accounts in two towns.
         manager
             .create_index(
-                Index::create()
-                    .name("uq_users_tenant_email")
-                    .table(Users::Table)
-                    .col(Users::TenantId)
-                    .col(Users::Email)
-                    .unique()
-                    .if_not_exists()
-                    .to_owned(),
+                index(
+                    "uq_users_tenant_email",
+                    Users::Table,
+                    [Users::TenantId, Users::Email],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
         // NULLs are distinct in a unique index, so operators need their own.
         manager
             .create_index(
-                Index::create()
-                    .name("uq_users_operator_email")
-                    .table(Users::Table)
-                    .col(Users::Email)
+                index("uq_users_operator_email", Users::Table, [Users::Email])
                     .unique()
                     .and_where(Expr::col(Users::TenantId).is_null())
-                    .if_not_exists()
                     .to_owned(),
             )
             .await?;
@@ -91,33 +89,32 @@ impl MigrationTrait for Migration {
                     .col(uuid(Memberships::UserId))
                     .col(string_len(Memberships::Role, 20))
                     .col(timestamp_with_time_zone(Memberships::CreatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_memberships_tenant")
-                            .from(Memberships::Table, Memberships::TenantId)
-                            .to(Tenants::Table, Tenants::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_memberships_user")
-                            .from(Memberships::Table, Memberships::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(
+                        "fk_memberships_tenant",
+                        Memberships::Table,
+                        Memberships::TenantId,
+                        Tenants::Table,
+                        Tenants::Id,
+                    ))
+                    .foreign_key(&mut cascade(
+                        "fk_memberships_user",
+                        Memberships::Table,
+                        Memberships::UserId,
+                        Users::Table,
+                        Users::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("uq_memberships_tenant_user")
-                    .table(Memberships::Table)
-                    .col(Memberships::TenantId)
-                    .col(Memberships::UserId)
-                    .unique()
-                    .if_not_exists()
-                    .to_owned(),
+                index(
+                    "uq_memberships_tenant_user",
+                    Memberships::Table,
+                    [Memberships::TenantId, Memberships::UserId],
+                )
+                .unique()
+                .to_owned(),
             )
             .await
     }

@@ -1,6 +1,9 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261127_000002_create_tenants::Tenants;
+use crate::{
+    m20261127_000002_create_tenants::Tenants,
+    schema_util::{cascade, index},
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -47,25 +50,21 @@ impl MigrationTrait for Migration {
                     .col(string_uniq(Outbox::IdempotencyKey))
                     .col(timestamp_with_time_zone(Outbox::CreatedAt))
                     .col(timestamp_with_time_zone_null(Outbox::RelayedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_outbox_tenant")
-                            .from(Outbox::Table, Outbox::TenantId)
-                            .to(Tenants::Table, Tenants::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(
+                        "fk_outbox_tenant",
+                        Outbox::Table,
+                        Outbox::TenantId,
+                        Tenants::Table,
+                        Tenants::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
         // The relay only ever looks at rows not yet relayed.
         manager
             .create_index(
-                Index::create()
-                    .name("idx_outbox_pending")
-                    .table(Outbox::Table)
-                    .col(Outbox::CreatedAt)
+                index("idx_outbox_pending", Outbox::Table, [Outbox::CreatedAt])
                     .and_where(Expr::col(Outbox::RelayedAt).is_null())
-                    .if_not_exists()
                     .to_owned(),
             )
             .await?;
@@ -89,15 +88,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_audit_log_tenant_time")
-                    .table(AuditLog::Table)
-                    .col(AuditLog::TenantId)
-                    .col(AuditLog::CreatedAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index(
+                "idx_audit_log_tenant_time",
+                AuditLog::Table,
+                [AuditLog::TenantId, AuditLog::CreatedAt],
+            ))
             .await
     }
 
