@@ -73,10 +73,7 @@ mod tests {
     fn shipped_list_has_every_current_commune() {
         let rows = rows().unwrap_or_default();
         assert_eq!(rows.len(), 34_969);
-        assert!(
-            rows.iter()
-                .any(|r| r.insee_code == "2A004" && r.name == "Ajaccio")
-        );
+        assert!(rows.iter().any(|r| r.insee_code == "2A004" && r.name == "Ajaccio"));
         assert!(rows.iter().any(|r| r.insee_code == "97411"));
     }
 

@@ -6,6 +6,7 @@ mod m20261127_000001_create_communes;
 mod m20261127_000002_create_tenants;
 mod m20261127_000003_create_users;
 mod m20261127_000004_create_outbox_and_audit;
+mod m20261127_000005_create_deliveries;
 mod schema_util;
 
 /// Every migration, in order.
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_tenants::Migration),
             Box::new(m20261127_000003_create_users::Migration),
             Box::new(m20261127_000004_create_outbox_and_audit::Migration),
+            Box::new(m20261127_000005_create_deliveries::Migration),
         ]
     }
 }

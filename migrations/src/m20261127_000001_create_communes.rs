@@ -41,19 +41,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "idx_communes_search_name",
-                Communes::Table,
-                [Communes::SearchName],
-            ))
+            .create_index(index("idx_communes_search_name", Communes::Table, [Communes::SearchName]))
             .await?;
         load_communes(manager).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Communes::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Communes::Table).to_owned()).await
     }
 
     fn use_transaction(&self) -> Option<bool> {
@@ -89,11 +83,7 @@ async fn load_communes(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 ])
                 .map_err(|e| DbErr::Migration(e.to_string()))?;
         }
-        insert.on_conflict(
-            OnConflict::column(Communes::InseeCode)
-                .do_nothing()
-                .to_owned(),
-        );
+        insert.on_conflict(OnConflict::column(Communes::InseeCode).do_nothing().to_owned());
         manager.exec_stmt(insert).await?;
     }
     Ok(())

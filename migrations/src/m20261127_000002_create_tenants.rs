@@ -59,13 +59,10 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, col) in [
-            ("idx_tenants_insee_code", Tenants::InseeCode),
-            ("idx_tenants_status", Tenants::Status),
-        ] {
-            manager
-                .create_index(index(name, Tenants::Table, [col]))
-                .await?;
+        for (name, col) in
+            [("idx_tenants_insee_code", Tenants::InseeCode), ("idx_tenants_status", Tenants::Status)]
+        {
+            manager.create_index(index(name, Tenants::Table, [col])).await?;
         }
         manager
             .create_table(
@@ -87,21 +84,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "idx_tenant_domains_tenant",
-                TenantDomains::Table,
-                [TenantDomains::TenantId],
-            ))
+            .create_index(index("idx_tenant_domains_tenant", TenantDomains::Table, [TenantDomains::TenantId]))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(TenantDomains::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Tenants::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(TenantDomains::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Tenants::Table).to_owned()).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

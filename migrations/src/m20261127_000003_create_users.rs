@@ -61,13 +61,9 @@ impl MigrationTrait for Migration {
         // One account per e-mail per town; the same e-mail may hold accounts in two towns.
         manager
             .create_index(
-                index(
-                    "uq_users_tenant_email",
-                    Users::Table,
-                    [Users::TenantId, Users::Email],
-                )
-                .unique()
-                .to_owned(),
+                index("uq_users_tenant_email", Users::Table, [Users::TenantId, Users::Email])
+                    .unique()
+                    .to_owned(),
             )
             .await?;
         // NULLs are distinct in a unique index, so operators need their own.
@@ -120,12 +116,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Memberships::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Users::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Memberships::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Users::Table).to_owned()).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

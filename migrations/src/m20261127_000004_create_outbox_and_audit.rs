@@ -97,12 +97,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(AuditLog::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Outbox::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(AuditLog::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Outbox::Table).to_owned()).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

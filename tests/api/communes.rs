@@ -5,11 +5,7 @@ use serde_json::Value;
 use crate::support::{assert_problem, spawn};
 
 async fn search(app: &TestApp, query: &str) -> Vec<Value> {
-    let res = app
-        .get(PLATFORM_DOMAIN, &format!("/api/v1/communes?{query}"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(PLATFORM_DOMAIN, &format!("/api/v1/communes?{query}")).send().await.unwrap();
     assert_eq!(res.status(), 200, "{query}");
     res.json().await.unwrap()
 }
@@ -37,20 +33,12 @@ async fn communes_are_found_by_name_postal_code_and_insee_code() {
 #[tokio::test]
 async fn one_commune_by_code() {
     let app = spawn().await;
-    let res = app
-        .get(PLATFORM_DOMAIN, "/api/v1/communes/97411")
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(PLATFORM_DOMAIN, "/api/v1/communes/97411").send().await.unwrap();
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["name"], "Saint-Denis");
     assert_eq!(body["department"], "974");
     for missing in ["99999", "20004", "abc"] {
-        let res = app
-            .get(PLATFORM_DOMAIN, &format!("/api/v1/communes/{missing}"))
-            .send()
-            .await
-            .unwrap();
+        let res = app.get(PLATFORM_DOMAIN, &format!("/api/v1/communes/{missing}")).send().await.unwrap();
         assert_problem(res, 404, "not_found").await;
     }
 }
@@ -58,17 +46,10 @@ async fn one_commune_by_code() {
 #[tokio::test]
 async fn bad_searches_name_the_parameter() {
     let app = spawn().await;
-    for (query, field) in [
-        ("q=a", "q"),
-        ("q=%25_", "q"),
-        ("q=paris&limit=51", "limit"),
-        ("q=paris&limit=0", "limit"),
-    ] {
-        let res = app
-            .get(PLATFORM_DOMAIN, &format!("/api/v1/communes?{query}"))
-            .send()
-            .await
-            .unwrap();
+    for (query, field) in
+        [("q=a", "q"), ("q=%25_", "q"), ("q=paris&limit=51", "limit"), ("q=paris&limit=0", "limit")]
+    {
+        let res = app.get(PLATFORM_DOMAIN, &format!("/api/v1/communes?{query}")).send().await.unwrap();
         let body = assert_problem(res, 400, "validation_failed").await;
         assert_eq!(body["errors"][0]["field"], field, "{query}");
     }
@@ -78,10 +59,6 @@ async fn bad_searches_name_the_parameter() {
 async fn the_commune_list_is_not_served_on_town_hosts() {
     let app = spawn().await;
     app.create_town("ville", "63338", "active").await;
-    let res = app
-        .get(&TestApp::town_host("ville"), "/api/v1/communes?q=paris")
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&TestApp::town_host("ville"), "/api/v1/communes?q=paris").send().await.unwrap();
     assert_problem(res, 404, "not_found").await;
 }

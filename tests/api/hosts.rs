@@ -5,21 +5,13 @@ use serde_json::Value;
 use crate::support::{assert_problem, spawn};
 
 async fn site_of(app: &TestApp, host: &str) -> reqwest::Response {
-    app.get(host, "/api/v1/_test/site")
-        .send()
-        .await
-        .expect("request")
+    app.get(host, "/api/v1/_test/site").send().await.expect("request")
 }
 
 #[tokio::test]
 async fn the_platform_host_is_the_platform() {
     let app = spawn().await;
-    for host in [
-        PLATFORM_DOMAIN,
-        "Participation.TEST",
-        "participation.test:443",
-        "participation.test.",
-    ] {
+    for host in [PLATFORM_DOMAIN, "Participation.TEST", "participation.test:443", "participation.test."] {
         let body: Value = site_of(&app, host).await.json().await.unwrap();
         assert_eq!(body["kind"], "platform", "{host}");
     }
@@ -85,18 +77,10 @@ async fn a_suspended_town_answers_503_to_api_and_browsers() {
     let app = spawn().await;
     let id = app.create_town("suspendue", "63338", "active").await;
     app.add_domain(id, "participer.suspendue.fr").await;
-    assert_eq!(
-        site_of(&app, &TestApp::town_host("suspendue"))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(site_of(&app, &TestApp::town_host("suspendue")).await.status(), 200);
 
     set_status(&app, id, "suspended").await;
-    for host in [
-        TestApp::town_host("suspendue"),
-        "participer.suspendue.fr".into(),
-    ] {
+    for host in [TestApp::town_host("suspendue"), "participer.suspendue.fr".into()] {
         assert_problem(site_of(&app, &host).await, 503, "tenant_suspended").await;
     }
     let page = app
@@ -106,25 +90,12 @@ async fn a_suspended_town_answers_503_to_api_and_browsers() {
         .await
         .unwrap();
     assert_eq!(page.status(), 503);
-    assert!(
-        page.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let html = page.text().await.unwrap();
-    assert!(
-        html.contains("lang=\"fr\"") && html.contains("suspendu"),
-        "{html}"
-    );
+    assert!(html.contains("lang=\"fr\"") && html.contains("suspendu"), "{html}");
 
     set_status(&app, id, "active").await;
-    assert_eq!(
-        site_of(&app, &TestApp::town_host("suspendue"))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(site_of(&app, &TestApp::town_host("suspendue")).await.status(), 200);
 }
 
 #[tokio::test]
@@ -138,13 +109,9 @@ async fn probes_answer_whatever_the_host() {
 
 async fn set_status(app: &TestApp, id: uuid::Uuid, status: &str) {
     use sea_orm::{ActiveModelTrait, Set};
-    entity::tenant::ActiveModel {
-        id: Set(id),
-        status: Set(status.into()),
-        ..Default::default()
-    }
-    .update(app.db())
-    .await
-    .unwrap();
+    entity::tenant::ActiveModel { id: Set(id), status: Set(status.into()), ..Default::default() }
+        .update(app.db())
+        .await
+        .unwrap();
     app.state.resolver.invalidate_all();
 }

@@ -1,6 +1,7 @@
 //! End-to-end journeys against a running app (one binary, modules by theme).
 mod communes;
 mod hosts;
+mod mail;
 mod migrations;
 mod operations;
 mod problems;

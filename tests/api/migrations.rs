@@ -5,15 +5,8 @@ use uuid::Uuid;
 
 use crate::support::spawn;
 
-const TABLES: &[&str] = &[
-    "communes",
-    "tenants",
-    "tenant_domains",
-    "users",
-    "memberships",
-    "outbox",
-    "audit_log",
-];
+const TABLES: &[&str] =
+    &["communes", "tenants", "tenant_domains", "users", "memberships", "outbox", "audit_log"];
 
 #[tokio::test]
 async fn the_initial_schema_and_commune_list_are_in_place() {
@@ -21,20 +14,11 @@ async fn the_initial_schema_and_commune_list_are_in_place() {
     let db = app.db();
     for table in TABLES {
         let sql = format!("SELECT COUNT(*) AS n FROM {table}");
-        let row = db
-            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-            .await;
+        let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await;
         assert!(row.is_ok(), "table {table} is missing: {row:?}");
     }
-    assert_eq!(
-        entity::commune::Entity::find().count(db).await.unwrap(),
-        34_969
-    );
-    let ajaccio = entity::commune::Entity::find_by_id("2A004".to_owned())
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    assert_eq!(entity::commune::Entity::find().count(db).await.unwrap(), 34_969);
+    let ajaccio = entity::commune::Entity::find_by_id("2A004".to_owned()).one(db).await.unwrap().unwrap();
     assert_eq!(ajaccio.name, "Ajaccio");
     assert_eq!(ajaccio.search_name, "ajaccio");
 }
@@ -47,20 +31,9 @@ async fn migrating_again_changes_nothing() {
     assert_eq!(applied, Migrator::migrations().len());
     common::db::migrate(db).await.unwrap();
     common::db::migrate(db).await.unwrap();
-    assert_eq!(
-        Migrator::get_applied_migrations(db).await.unwrap().len(),
-        applied
-    );
-    assert!(
-        Migrator::get_pending_migrations(db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        entity::commune::Entity::find().count(db).await.unwrap(),
-        34_969
-    );
+    assert_eq!(Migrator::get_applied_migrations(db).await.unwrap().len(), applied);
+    assert!(Migrator::get_pending_migrations(db).await.unwrap().is_empty());
+    assert_eq!(entity::commune::Entity::find().count(db).await.unwrap(), 34_969);
 }
 
 /// SQLite: write-ahead log on. PostgreSQL: the partial unique index on operators is real.
@@ -75,11 +48,8 @@ async fn the_database_is_set_up_for_its_backend() {
             "CREATE UNIQUE INDEX uq_users_operator_email ON public.users USING btree (email) WHERE (tenant_id IS NULL)",
         ),
     };
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap();
+    let row =
+        db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
     let value: String = row.try_get_by_index(0).unwrap();
     assert_eq!(value, expected);
 }
@@ -110,9 +80,6 @@ async fn one_account_per_email_per_town_and_per_operator() {
     insert(None).await.unwrap();
     for tenant in [Some(a), None] {
         let err = insert(tenant).await.unwrap_err();
-        assert!(
-            matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))),
-            "{err:?}"
-        );
+        assert!(matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))), "{err:?}");
     }
 }

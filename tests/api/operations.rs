@@ -32,31 +32,20 @@ async fn readiness_fails_when_the_database_is_gone() {
 async fn metrics_are_prometheus_text_labelled_by_route_pattern() {
     let app = spawn().await;
     app.create_town("ville", "63338", "active").await;
-    app.get(PLATFORM_DOMAIN, "/api/v1/communes/63338")
-        .send()
-        .await
-        .unwrap();
-    app.get(PLATFORM_DOMAIN, "/api/v1/communes/01001")
-        .send()
-        .await
-        .unwrap();
+    app.get(PLATFORM_DOMAIN, "/api/v1/communes/63338").send().await.unwrap();
+    app.get(PLATFORM_DOMAIN, "/api/v1/communes/01001").send().await.unwrap();
     app.get("nowhere.example", "/x").send().await.unwrap();
-    let res = app
-        .client
-        .get(format!("{}/metrics", app.metrics_address))
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.get(format!("{}/metrics", app.metrics_address)).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain; version=0.0.4")
-    );
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
     let text = res.text().await.unwrap();
     assert_valid_exposition(&text);
-    assert!(text.contains(r#"http_requests_total{method="GET",route="/api/v1/communes/{insee_code}",status="200"} 2"#), "{text}");
+    assert!(
+        text.contains(
+            r#"http_requests_total{method="GET",route="/api/v1/communes/{insee_code}",status="200"} 2"#
+        ),
+        "{text}"
+    );
     assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
     assert!(!text.contains("63338"), "raw paths must not become labels");
     assert!(text.contains("http_request_duration_seconds_bucket"));
@@ -71,10 +60,7 @@ fn assert_valid_exposition(text: &str) {
             let mut parts = rest.split(' ');
             typed.insert(parts.next().unwrap().to_owned());
             assert!(
-                matches!(
-                    parts.next(),
-                    Some("counter" | "gauge" | "histogram" | "summary" | "untyped")
-                ),
+                matches!(parts.next(), Some("counter" | "gauge" | "histogram" | "summary" | "untyped")),
                 "{line}"
             );
             continue;
@@ -82,29 +68,14 @@ fn assert_valid_exposition(text: &str) {
         if line.starts_with("# HELP ") {
             continue;
         }
-        let (series, value) = line
-            .rsplit_once(' ')
-            .unwrap_or_else(|| panic!("no value: {line}"));
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("no value: {line}"));
         assert!(value.parse::<f64>().is_ok(), "value of {line}");
         let name = series.split('{').next().unwrap();
-        assert!(
-            name.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
-            "{line}"
-        );
-        let base = ["_bucket", "_sum", "_count"]
-            .iter()
-            .find_map(|s| name.strip_suffix(s))
-            .unwrap_or(name);
-        assert!(
-            typed.contains(name) || typed.contains(base),
-            "untyped metric {name}"
-        );
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'), "{line}");
+        let base = ["_bucket", "_sum", "_count"].iter().find_map(|s| name.strip_suffix(s)).unwrap_or(name);
+        assert!(typed.contains(name) || typed.contains(base), "untyped metric {name}");
         if let Some(labels) = series.strip_prefix(name) {
-            assert!(
-                labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')),
-                "{line}"
-            );
+            assert!(labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')), "{line}");
         }
     }
 }
@@ -112,10 +83,7 @@ fn assert_valid_exposition(text: &str) {
 #[tokio::test]
 async fn the_openapi_document_describes_the_routes() {
     let app = spawn().await;
-    for host in [
-        PLATFORM_DOMAIN.to_owned(),
-        "ville.participation.test".into(),
-    ] {
+    for host in [PLATFORM_DOMAIN.to_owned(), "ville.participation.test".into()] {
         if host != PLATFORM_DOMAIN {
             app.create_town("ville", "63338", "active").await;
         }
@@ -123,12 +91,7 @@ async fn the_openapi_document_describes_the_routes() {
         assert_eq!(res.status(), 200);
         let doc: Value = res.json().await.unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-        for path in [
-            "/healthz",
-            "/readyz",
-            "/api/v1/communes",
-            "/api/v1/communes/{insee_code}",
-        ] {
+        for path in ["/healthz", "/readyz", "/api/v1/communes", "/api/v1/communes/{insee_code}"] {
             assert!(doc["paths"].get(path).is_some(), "{path} missing");
         }
     }

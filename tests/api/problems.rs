@@ -41,34 +41,18 @@ async fn an_oversized_chunked_body_is_cut_off() {
 async fn malformed_json_names_what_is_wrong() {
     let app = spawn().await;
     let send = |body: &'static str| {
-        app.post(PLATFORM_DOMAIN, ECHO)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
+        app.post(PLATFORM_DOMAIN, ECHO).header("content-type", "application/json").body(body).send()
     };
     let syntax = assert_problem(send("{\"name\": ").await.unwrap(), 400, "validation_failed").await;
     assert_eq!(syntax["errors"][0]["field"], "body");
 
-    let missing = assert_problem(
-        send("{\"name\": \"x\"}").await.unwrap(),
-        400,
-        "validation_failed",
-    )
-    .await;
+    let missing = assert_problem(send("{\"name\": \"x\"}").await.unwrap(), 400, "validation_failed").await;
     assert_eq!(missing["errors"][0]["field"], "count");
 
-    let wrong_type = assert_problem(
-        send("{\"name\": \"x\", \"count\": -1}").await.unwrap(),
-        400,
-        "validation_failed",
-    )
-    .await;
-    assert!(
-        wrong_type["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Valeur invalide")
-    );
+    let wrong_type =
+        assert_problem(send("{\"name\": \"x\", \"count\": -1}").await.unwrap(), 400, "validation_failed")
+            .await;
+    assert!(wrong_type["errors"][0]["message"].as_str().unwrap().starts_with("Valeur invalide"));
 
     let ok = send("{\"name\": \"x\", \"count\": 3}").await.unwrap();
     assert_eq!(ok.status(), 200);
@@ -90,12 +74,7 @@ async fn a_body_that_is_not_json_gets_415() {
 #[tokio::test]
 async fn problems_speak_english_on_request() {
     let app = spawn().await;
-    let fr = assert_problem(
-        app.get("nowhere.example", "/").send().await.unwrap(),
-        404,
-        "unknown_host",
-    )
-    .await;
+    let fr = assert_problem(app.get("nowhere.example", "/").send().await.unwrap(), 404, "unknown_host").await;
     assert_eq!(fr["title"], "Adresse inconnue");
     let res = app
         .get("nowhere.example", "/")
@@ -116,31 +95,15 @@ async fn problems_speak_english_on_request() {
         .unwrap();
     let en = assert_problem(res, 400, "validation_failed").await;
     assert_eq!(en["title"], "Validation failed");
-    assert!(
-        en["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Invalid value")
-    );
+    assert!(en["errors"][0]["message"].as_str().unwrap().starts_with("Invalid value"));
 }
 
 #[tokio::test]
 async fn unknown_paths_and_methods_are_problems_too() {
     let app = spawn().await;
-    assert_problem(
-        app.get(PLATFORM_DOMAIN, "/api/v1/nothing-here")
-            .send()
-            .await
-            .unwrap(),
-        404,
-        "not_found",
-    )
-    .await;
-    let res = app
-        .request(reqwest::Method::DELETE, PLATFORM_DOMAIN, "/api/v1/communes")
-        .send()
-        .await
-        .unwrap();
+    assert_problem(app.get(PLATFORM_DOMAIN, "/api/v1/nothing-here").send().await.unwrap(), 404, "not_found")
+        .await;
+    let res = app.request(reqwest::Method::DELETE, PLATFORM_DOMAIN, "/api/v1/communes").send().await.unwrap();
     assert_problem(res, 405, "method_not_allowed").await;
 }
 
@@ -162,12 +125,7 @@ async fn internal_errors_are_opaque_and_carry_the_request_id() {
 #[tokio::test]
 async fn a_forged_request_id_is_replaced() {
     let app = spawn().await;
-    let res = app
-        .get(PLATFORM_DOMAIN, "/healthz")
-        .header("X-Request-Id", "a\"b c")
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(PLATFORM_DOMAIN, "/healthz").header("X-Request-Id", "a\"b c").send().await.unwrap();
     let id = res.headers()["x-request-id"].to_str().unwrap();
     assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
 }
@@ -182,9 +140,7 @@ async fn hostile_input_never_causes_a_server_error() {
         b"[]".to_vec(),
         b"{\"name\": \"\\u0000\", \"count\": 99999999999999999999}".to_vec(),
         vec![0xff, 0xfe, 0x00, 0x7b],
-        "{\"name\": \"é\u{202e}\", \"count\": 1}"
-            .as_bytes()
-            .to_vec(),
+        "{\"name\": \"é\u{202e}\", \"count\": 1}".as_bytes().to_vec(),
         format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).into_bytes(),
         b"{\"name\": \"x\", \"count\": 1, \"extra\": {\"deep\": true}}".to_vec(),
     ];
@@ -216,37 +172,18 @@ async fn hostile_input_never_causes_a_server_error() {
             );
         }
         for q in queries {
-            let res = app
-                .get(&host, &format!("/api/v1/communes{q}"))
-                .send()
-                .await
-                .unwrap();
-            assert!(
-                res.status().as_u16() < 500,
-                "{host} {q} -> {}",
-                res.status()
-            );
-            let ct = res
-                .headers()
-                .get("content-type")
-                .map(|v| v.to_str().unwrap().to_owned());
+            let res = app.get(&host, &format!("/api/v1/communes{q}")).send().await.unwrap();
+            assert!(res.status().as_u16() < 500, "{host} {q} -> {}", res.status());
+            let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
             if !res.status().is_success() {
                 assert_eq!(ct.as_deref(), Some("application/problem+json"), "{q}");
                 let _: Value = res.json().await.unwrap();
             }
         }
-        for path in [
-            "/api/v1/communes/%00",
-            "/api/v1/communes/..%2F..",
-            "/api/v1/communes/2A004%20",
-            "/%ff",
-        ] {
+        for path in ["/api/v1/communes/%00", "/api/v1/communes/..%2F..", "/api/v1/communes/2A004%20", "/%ff"]
+        {
             let res = app.get(&host, path).send().await.unwrap();
-            assert!(
-                res.status().as_u16() < 500,
-                "{host} {path} -> {}",
-                res.status()
-            );
+            assert!(res.status().as_u16() < 500, "{host} {path} -> {}", res.status());
         }
     }
 }

@@ -32,10 +32,7 @@ async fn site(site: Site) -> HttpResponse {
 
 async fn db_error(state: web::Data<common::AppState>) -> Result<HttpResponse, Problem> {
     use sea_orm::ConnectionTrait;
-    state
-        .db
-        .execute_unprepared("SELECT * FROM no_such_table")
-        .await?;
+    state.db.execute_unprepared("SELECT * FROM no_such_table").await?;
     Ok(HttpResponse::Ok().finish())
 }
 
@@ -47,12 +44,8 @@ pub async fn spawn() -> TestApp {
 /// Asserts a problem+json answer with `status` and `code`, and returns its body.
 pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(res.status().as_u16(), status, "status");
-    let content_type = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let content_type =
+        res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     assert_eq!(content_type, "application/problem+json");
     let body: Value = res.json().await.expect("problem body is JSON");
     assert_eq!(body["code"], code, "{body}");

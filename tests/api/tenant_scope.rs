@@ -27,35 +27,15 @@ async fn a_scope_sees_and_writes_only_its_own_town() {
     let scope_a = TenantScope::for_operator_action(a);
     let scope_b = TenantScope::for_operator_action(b);
 
-    scope_a
-        .insert(app.db(), user(a, "anne@example.fr"))
-        .await
-        .unwrap();
+    scope_a.insert(app.db(), user(a, "anne@example.fr")).await.unwrap();
     // Whatever tenant the model claims, the scope writes its own.
-    let written = scope_b
-        .insert(app.db(), user(a, "bruno@example.fr"))
-        .await
-        .unwrap();
+    let written = scope_b.insert(app.db(), user(a, "bruno@example.fr")).await.unwrap();
     assert_eq!(written.tenant_id, Some(b));
 
-    let in_a = scope_a
-        .find::<entity::user::Entity>()
-        .all(app.db())
-        .await
-        .unwrap();
-    let in_b = scope_b
-        .find::<entity::user::Entity>()
-        .all(app.db())
-        .await
-        .unwrap();
-    assert_eq!(
-        in_a.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(),
-        ["anne@example.fr"]
-    );
-    assert_eq!(
-        in_b.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(),
-        ["bruno@example.fr"]
-    );
+    let in_a = scope_a.find::<entity::user::Entity>().all(app.db()).await.unwrap();
+    let in_b = scope_b.find::<entity::user::Entity>().all(app.db()).await.unwrap();
+    assert_eq!(in_a.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(), ["anne@example.fr"]);
+    assert_eq!(in_b.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(), ["bruno@example.fr"]);
 }
 
 #[tokio::test]
@@ -78,26 +58,13 @@ async fn a_scoped_transaction_commits_or_rolls_back_as_one() {
         let set: String = row.try_get("", "t").unwrap();
         assert_eq!(set, a.to_string());
     }
-    scope
-        .insert(txn.conn(), user(a, "one@example.fr"))
-        .await
-        .unwrap();
+    scope.insert(txn.conn(), user(a, "one@example.fr")).await.unwrap();
     drop(txn); // rolled back
 
     let txn = scope.begin(app.db()).await.unwrap();
-    scope
-        .insert(txn.conn(), user(a, "two@example.fr"))
-        .await
-        .unwrap();
+    scope.insert(txn.conn(), user(a, "two@example.fr")).await.unwrap();
     txn.commit().await.unwrap();
 
-    let users = scope
-        .find::<entity::user::Entity>()
-        .all(app.db())
-        .await
-        .unwrap();
-    assert_eq!(
-        users.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(),
-        ["two@example.fr"]
-    );
+    let users = scope.find::<entity::user::Entity>().all(app.db()).await.unwrap();
+    assert_eq!(users.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(), ["two@example.fr"]);
 }

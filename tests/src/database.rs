@@ -19,9 +19,7 @@ impl TestDatabase {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) => {
                 let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Database::connect(&admin_url)
-                    .await
-                    .expect("connect to TEST_DATABASE_URL");
+                let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                     .await
@@ -34,15 +32,8 @@ impl TestDatabase {
                 }
             }
             Err(_) => {
-                let url = format!(
-                    "sqlite://{}/participation.db?mode=rwc",
-                    data_dir.path().display()
-                );
-                TestDatabase {
-                    url,
-                    data_dir,
-                    postgres: None,
-                }
+                let url = format!("sqlite://{}/participation.db?mode=rwc", data_dir.path().display());
+                TestDatabase { url, data_dir, postgres: None }
             }
         }
     }
@@ -65,13 +56,9 @@ impl TestDatabase {
 
 /// `postgres://u@h:p/db?x` with `db` replaced by `name`.
 pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
+    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{name}", &base[..host_end]);
     if let Some(q) = query {
         out.push('?');
@@ -87,10 +74,7 @@ impl Drop for TestDatabase {
         };
         // Drop runs inside the test's runtime, which cannot block: use a thread of our own.
         let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
                 let admin = Database::connect(&admin_url).await.ok()?;
                 admin

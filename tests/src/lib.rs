@@ -1,6 +1,7 @@
 //! Test harness: each test gets its own app on a random port and its own database —
 //! a SQLite file by default, a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
 pub mod database;
+pub mod smtp;
 
 use std::collections::HashMap;
 
@@ -36,7 +37,18 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Starts the platform with every service plus `extra` ones (test-only routes).
+/// Background tasks (the mail worker) do not run: tests drive them step by step.
 pub async fn spawn_app_with(extra: Vec<ServiceSpec>) -> TestApp {
+    spawn(extra, &[], false).await
+}
+
+/// Starts the platform as `participation serve` runs it, mail worker included,
+/// with extra settings (e.g. `SMTP_URL`).
+pub async fn spawn_app_running_worker(settings: &[(&'static str, String)]) -> TestApp {
+    spawn(Vec::new(), settings, true).await
+}
+
+async fn spawn(extra: Vec<ServiceSpec>, settings: &[(&'static str, String)], background: bool) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         common::telemetry::init();
     }
@@ -50,30 +62,25 @@ pub async fn spawn_app_with(extra: Vec<ServiceSpec>) -> TestApp {
     ]);
     if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
         env.insert("REDIS_URL", redis);
+        // Each test's keys apart from every other's.
+        env.insert("REDIS_KEY_PREFIX", format!("test-{}", Uuid::new_v4().simple()));
     }
+    env.extend(settings.iter().cloned());
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test configuration");
     let mut services = platform::services();
+    if !background {
+        services.iter_mut().for_each(|s| s.background = None);
+    }
     services.extend(extra);
-    let app = Application::build(config, "participation", services)
-        .await
-        .expect("app builds");
+    let app = Application::build(config, "participation", services).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let metrics_address = format!("http://127.0.0.1:{}", app.metrics_port());
     let state = app.state().clone();
     let stop = app.stop_handle();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let test_app = TestApp {
-        address,
-        metrics_address,
-        state,
-        client,
-        stop,
-        _database: database,
-    };
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let test_app = TestApp { address, metrics_address, state, client, stop, _database: database };
     test_app.wait_until_healthy().await;
     test_app
 }
@@ -85,15 +92,8 @@ impl TestApp {
     }
 
     /// A request to `path` as if sent to `host`.
-    pub fn request(
-        &self,
-        method: reqwest::Method,
-        host: &str,
-        path: &str,
-    ) -> reqwest::RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.address))
-            .header("Host", host)
+    pub fn request(&self, method: reqwest::Method, host: &str, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.address)).header("Host", host)
     }
 
     /// GET `path` on `host`.
@@ -145,11 +145,7 @@ impl TestApp {
 
     async fn wait_until_healthy(&self) {
         for _ in 0..100 {
-            let res = self
-                .client
-                .get(format!("{}/healthz", self.address))
-                .send()
-                .await;
+            let res = self.client.get(format!("{}/healthz", self.address)).send().await;
             if res.is_ok_and(|r| r.status().is_success()) {
                 return;
             }
@@ -167,11 +163,7 @@ impl Drop for TestApp {
 
 /// A service adding routes only tests need (e.g. a JSON endpoint to probe body handling).
 pub fn test_routes(configure: fn(&mut web::ServiceConfig)) -> ServiceSpec {
-    ServiceSpec {
-        name: "test",
-        configure,
-        openapi: utoipa_empty,
-    }
+    ServiceSpec { name: "test", configure, openapi: utoipa_empty, background: None }
 }
 
 fn utoipa_empty() -> utoipa::openapi::OpenApi {

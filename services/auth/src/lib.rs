@@ -8,11 +8,7 @@ pub mod routes;
 pub mod store;
 
 /// This service, as the binaries mount it.
-pub const SERVICE: ServiceSpec = ServiceSpec {
-    name: "auth",
-    configure,
-    openapi,
-};
+pub const SERVICE: ServiceSpec = ServiceSpec { name: "auth", configure, openapi, background: None };
 
 /// Registers the service's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {

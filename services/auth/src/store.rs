@@ -1,8 +1,7 @@
 //! Database access of the auth service.
 use entity::commune;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::domain::commune_query::CommuneQuery;
@@ -17,9 +16,7 @@ pub async fn search_communes(
         CommuneQuery::Code(code) => Condition::any()
             .add(commune::Column::InseeCode.eq(code.as_str()))
             .add(commune::Column::PostalCodes.contains(code.as_str())),
-        CommuneQuery::Insee(code) => {
-            Condition::all().add(commune::Column::InseeCode.eq(code.as_ref()))
-        }
+        CommuneQuery::Insee(code) => Condition::all().add(commune::Column::InseeCode.eq(code.as_ref())),
         CommuneQuery::NamePrefix(key) => Condition::any()
             .add(commune::Column::SearchName.starts_with(key.as_str()))
             .add(commune::Column::SearchName.contains(format!(" {key}"))),
@@ -34,9 +31,6 @@ pub async fn search_communes(
 }
 
 /// The commune with this INSEE code, if it exists.
-pub async fn find_commune(
-    conn: &impl ConnectionTrait,
-    code: &str,
-) -> Result<Option<commune::Model>, DbErr> {
+pub async fn find_commune(conn: &impl ConnectionTrait, code: &str) -> Result<Option<commune::Model>, DbErr> {
     commune::Entity::find_by_id(code.to_owned()).one(conn).await
 }

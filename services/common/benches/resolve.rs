@@ -34,10 +34,7 @@ async fn database(towns: usize) -> (DatabaseConnection, tempfile::TempDir) {
         })
         .collect();
     for chunk in rows.chunks(2_000) {
-        entity::tenant::Entity::insert_many(chunk.to_vec())
-            .exec(&conn)
-            .await
-            .unwrap();
+        entity::tenant::Entity::insert_many(chunk.to_vec()).exec(&conn).await.unwrap();
     }
     conn.execute_unprepared("ANALYZE").await.unwrap();
     (conn, dir)
@@ -45,9 +42,8 @@ async fn database(towns: usize) -> (DatabaseConnection, tempfile::TempDir) {
 
 /// Nanoseconds per resolution over `LOOKUPS` hosts spread across every town.
 async fn measure(resolver: &SiteResolver, towns: usize, cold: bool) -> f64 {
-    let hosts: Vec<String> = (0..LOOKUPS)
-        .map(|i| format!("ville-{}.localhost:8080", (i * 7919) % towns))
-        .collect();
+    let hosts: Vec<String> =
+        (0..LOOKUPS).map(|i| format!("ville-{}.localhost:8080", (i * 7919) % towns)).collect();
     let started = Instant::now();
     for host in &hosts {
         if cold {

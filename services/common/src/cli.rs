@@ -42,10 +42,7 @@ pub fn main(name: &'static str, services: Vec<ServiceSpec>) -> ExitCode {
         }
     };
     telemetry::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("{name}: cannot start the runtime: {e}");
@@ -70,21 +67,13 @@ pub fn main(name: &'static str, services: Vec<ServiceSpec>) -> ExitCode {
 
 async fn serve(config: Config, name: &str, services: Vec<ServiceSpec>) -> anyhow::Result<()> {
     let app = Application::build(config, name, services).await?;
-    tracing::info!(
-        port = app.port(),
-        metrics_port = app.metrics_port(),
-        "listening"
-    );
-    app.run_until_stopped()
-        .await
-        .context("server stopped with an error")
+    tracing::info!(port = app.port(), metrics_port = app.metrics_port(), "listening");
+    app.run_until_stopped().await.context("server stopped with an error")
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
     let db = db::connect(&config).await?;
-    db::migrate(&db)
-        .await
-        .context("cannot apply the database migrations")?;
+    db::migrate(&db).await.context("cannot apply the database migrations")?;
     tracing::info!("migrations applied");
     Ok(())
 }

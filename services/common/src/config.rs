@@ -77,6 +77,12 @@ pub struct Config {
     pub mail_from: String,
     pub data_dir: PathBuf,
     pub auth_rate_limit: RateLimit,
+    /// Prefix of every Redis key the platform uses (one installation per prefix).
+    pub redis_key_prefix: String,
+    /// Mails handed to the SMTP server per second and process; 0: no cap.
+    pub mail_rate_per_second: u32,
+    /// Attempts after which a transiently failing mail is given up (`dead`).
+    pub mail_max_attempts: u32,
 }
 
 impl Config {
@@ -90,12 +96,9 @@ impl Config {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let addr = |var: &'static str, default: &str| -> Result<SocketAddr, ConfigError> {
             let raw = get(var).unwrap_or_else(|| default.to_owned());
-            raw.trim().parse().map_err(|_| {
-                invalid(
-                    var,
-                    format!("{raw:?} is not an address like 127.0.0.1:8080"),
-                )
-            })
+            raw.trim()
+                .parse()
+                .map_err(|_| invalid(var, format!("{raw:?} is not an address like 127.0.0.1:8080")))
         };
         let platform_domain =
             parse_domain(&get("PLATFORM_DOMAIN").unwrap_or_else(|| "localhost:8080".into()))
@@ -104,52 +107,52 @@ impl Config {
             None | Some("http") => UrlScheme::Http,
             Some("https") => UrlScheme::Https,
             Some(other) => {
-                return Err(invalid(
-                    "PUBLIC_URL_SCHEME",
-                    format!("{other:?} is neither http nor https"),
-                ));
+                return Err(invalid("PUBLIC_URL_SCHEME", format!("{other:?} is neither http nor https")));
             }
         };
         let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".into()));
         let (database_url, database_kind) = match get("DATABASE_URL") {
             Some(url) => database_url(url.trim())?,
             None => (
-                SecretUrl(format!(
-                    "sqlite://{}/participation.db?mode=rwc",
-                    data_dir.display()
-                )),
+                SecretUrl(format!("sqlite://{}/participation.db?mode=rwc", data_dir.display())),
                 DatabaseKind::Sqlite,
             ),
         };
         let redis_url = get("REDIS_URL")
             .map(|u| url_with_scheme("REDIS_URL", u.trim(), &["redis", "rediss"]))
             .transpose()?;
-        let smtp_url = get("SMTP_URL")
-            .map(|u| url_with_scheme("SMTP_URL", u.trim(), &["smtp", "smtps"]))
-            .transpose()?;
+        let smtp_url =
+            get("SMTP_URL").map(|u| url_with_scheme("SMTP_URL", u.trim(), &["smtp", "smtps"])).transpose()?;
         let mail_from = match get("MAIL_FROM") {
             Some(m) if is_plain_address(m.trim()) => m.trim().to_owned(),
             Some(m) => {
-                return Err(invalid(
-                    "MAIL_FROM",
-                    format!("{m:?} is not an e-mail address"),
-                ));
+                return Err(invalid("MAIL_FROM", format!("{m:?} is not an e-mail address")));
             }
             None => format!("noreply@{}", strip_port(&platform_domain)),
         };
         let auth_rate_limit = match get("AUTH_RATE_LIMIT") {
             Some(raw) => parse_rate(raw.trim()).ok_or_else(|| {
-                invalid(
-                    "AUTH_RATE_LIMIT",
-                    format!("{raw:?} is not like 20/min, 5/sec or 100/hour"),
-                )
+                invalid("AUTH_RATE_LIMIT", format!("{raw:?} is not like 20/min, 5/sec or 100/hour"))
             })?,
-            None => RateLimit {
-                count: 20,
-                per_seconds: 60,
-            },
+            None => RateLimit { count: 20, per_seconds: 60 },
         };
+        let number =
+            |var: &'static str, default: u32, min: u32| -> Result<u32, ConfigError> {
+                match get(var) {
+                    None => Ok(default),
+                    Some(raw) => raw.trim().parse::<u32>().ok().filter(|n| *n >= min).ok_or_else(|| {
+                        invalid(var, format!("{raw:?} is not a whole number of at least {min}"))
+                    }),
+                }
+            };
+        let redis_key_prefix = get("REDIS_KEY_PREFIX").unwrap_or_else(|| "participation".into());
+        if !redis_key_prefix.chars().all(|c| c.is_ascii_alphanumeric() || "-_:.".contains(c)) {
+            return Err(invalid("REDIS_KEY_PREFIX", "letters, digits and - _ : . only".into()));
+        }
         Ok(Config {
+            redis_key_prefix,
+            mail_rate_per_second: number("MAIL_RATE_PER_SECOND", 50, 0)?,
+            mail_max_attempts: number("MAIL_MAX_ATTEMPTS", 6, 1)?,
             listen_addr: addr("LISTEN_ADDR", "127.0.0.1:8080")?,
             metrics_addr: addr("METRICS_ADDR", "127.0.0.1:9898")?,
             platform_domain,
@@ -183,19 +186,12 @@ fn database_url(url: &str) -> Result<(SecretUrl, DatabaseKind), ConfigError> {
     Ok((SecretUrl(url.to_owned()), kind))
 }
 
-fn url_with_scheme(
-    var: &'static str,
-    url: &str,
-    schemes: &[&str],
-) -> Result<SecretUrl, ConfigError> {
+fn url_with_scheme(var: &'static str, url: &str, schemes: &[&str]) -> Result<SecretUrl, ConfigError> {
     match url.split_once("://") {
         Some((scheme, rest)) if schemes.contains(&scheme) && !rest.is_empty() => {
             Ok(SecretUrl(url.to_owned()))
         }
-        _ => Err(invalid(
-            var,
-            format!("expected {}://host:port", schemes.join("://… or ")),
-        )),
+        _ => Err(invalid(var, format!("expected {}://host:port", schemes.join("://… or ")))),
     }
 }
 
@@ -219,9 +215,7 @@ fn parse_domain(raw: &str) -> Result<String, String> {
     if name_ok && port_ok {
         Ok(host)
     } else {
-        Err(format!(
-            "{raw:?} is not a host name like participer.example.fr or localhost:8080"
-        ))
+        Err(format!("{raw:?} is not a host name like participer.example.fr or localhost:8080"))
     }
 }
 

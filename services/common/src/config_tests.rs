@@ -3,10 +3,8 @@ use std::collections::HashMap;
 use super::*;
 
 fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    let env: HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+    let env: HashMap<String, String> =
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     Config::from_lookup(|k| env.get(k).cloned())
 }
 
@@ -17,20 +15,11 @@ fn defaults_are_the_embedded_run() {
     assert_eq!(c.metrics_addr.to_string(), "127.0.0.1:9898");
     assert_eq!(c.platform_domain, "localhost:8080");
     assert_eq!(c.public_url_scheme, UrlScheme::Http);
-    assert_eq!(
-        c.database_url.expose(),
-        "sqlite://data/participation.db?mode=rwc"
-    );
+    assert_eq!(c.database_url.expose(), "sqlite://data/participation.db?mode=rwc");
     assert_eq!(c.database_kind, DatabaseKind::Sqlite);
     assert!(c.redis_url.is_none() && c.smtp_url.is_none());
     assert_eq!(c.mail_from, "noreply@localhost");
-    assert_eq!(
-        c.auth_rate_limit,
-        RateLimit {
-            count: 20,
-            per_seconds: 60
-        }
-    );
+    assert_eq!(c.auth_rate_limit, RateLimit { count: 20, per_seconds: 60 });
 }
 
 #[test]
@@ -46,6 +35,9 @@ fn each_bad_value_names_its_variable() {
         ("SMTP_URL", "mail.example.fr"),
         ("MAIL_FROM", "not an address"),
         ("AUTH_RATE_LIMIT", "20 per minute"),
+        ("REDIS_KEY_PREFIX", "a b"),
+        ("MAIL_RATE_PER_SECOND", "-1"),
+        ("MAIL_MAX_ATTEMPTS", "0"),
     ] {
         let err = load(&[(var, value)]).unwrap_err();
         assert_eq!(err.var, var, "{var}={value}");
@@ -58,10 +50,7 @@ fn production_values_are_read() {
     let c = load(&[
         ("PLATFORM_DOMAIN", "Participer.Example.FR"),
         ("PUBLIC_URL_SCHEME", "https"),
-        (
-            "DATABASE_URL",
-            "postgres://app:s3cret@db:5432/participation",
-        ),
+        ("DATABASE_URL", "postgres://app:s3cret@db:5432/participation"),
         ("REDIS_URL", "redis://redis:6379"),
         ("SMTP_URL", "smtps://user:pw@smtp.example.fr"),
         ("AUTH_RATE_LIMIT", "5/sec"),
@@ -71,13 +60,7 @@ fn production_values_are_read() {
     assert_eq!(c.platform_domain, "participer.example.fr");
     assert_eq!(c.database_kind, DatabaseKind::Postgres);
     assert_eq!(c.mail_from, "noreply@participer.example.fr");
-    assert_eq!(
-        c.auth_rate_limit,
-        RateLimit {
-            count: 5,
-            per_seconds: 1
-        }
-    );
+    assert_eq!(c.auth_rate_limit, RateLimit { count: 5, per_seconds: 1 });
 }
 
 #[test]

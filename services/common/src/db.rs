@@ -29,9 +29,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .sqlx_logging(false);
-    let db = Database::connect(options)
-        .await
-        .context("cannot open the database named by DATABASE_URL")?;
+    let db = Database::connect(options).await.context("cannot open the database named by DATABASE_URL")?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers go on while a write commits; it is stored in the file.
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
@@ -49,10 +47,7 @@ fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
     if path.is_empty() || path.starts_with(":memory:") {
         return Ok(());
     }
-    if let Some(dir) = std::path::Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
+    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the folder {}", dir.display()))?;
     }

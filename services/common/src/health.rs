@@ -15,8 +15,7 @@ pub fn is_probe_path(path: &str) -> bool {
 
 /// Registers `/healthz` and `/readyz`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+    cfg.route("/healthz", web::get().to(healthz)).route("/readyz", web::get().to(readyz));
 }
 
 /// The process is up and serving.
@@ -56,11 +55,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         checks["redis"] = status.into();
     }
     let body = json!({ "status": if ready { "ok" } else { "unavailable" }, "checks": checks });
-    if ready {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable().json(body)
-    }
+    if ready { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }
 
 /// OpenAPI paths of the operations routes.

@@ -32,11 +32,7 @@ pub async fn request_context(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let request_id = incoming_request_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let lang = Lang::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = Lang::negotiate(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -50,16 +46,11 @@ pub async fn request_context(
     let res = localise_problem(res, lang, &request_id);
     let status = res.status().as_u16();
     span.in_scope(|| {
-        tracing::info!(
-            status,
-            latency_ms = started.elapsed().as_millis() as u64,
-            "request served"
-        );
+        tracing::info!(status, latency_ms = started.elapsed().as_millis() as u64, "request served");
     });
     let mut res = res;
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
-        res.headers_mut()
-            .insert(header::HeaderName::from_static("x-request-id"), value);
+        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
     }
     Ok(res)
 }
@@ -68,9 +59,7 @@ pub async fn request_context(
 fn incoming_request_id(req: &ServiceRequest) -> Option<String> {
     let id = req.headers().get("x-request-id")?.to_str().ok()?;
     let plain = (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     plain.then(|| id.to_owned())
 }
 
@@ -79,16 +68,11 @@ fn localise_problem(
     lang: Lang,
     request_id: &str,
 ) -> ServiceResponse<BoxBody> {
-    let problem = res
-        .response()
-        .extensions()
-        .get::<Problem>()
-        .cloned()
-        .or_else(|| {
-            // Actix answers a known path with a wrong method by a bare 405.
-            (res.status() == StatusCode::METHOD_NOT_ALLOWED)
-                .then(|| Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"))
-        });
+    let problem = res.response().extensions().get::<Problem>().cloned().or_else(|| {
+        // Actix answers a known path with a wrong method by a bare 405.
+        (res.status() == StatusCode::METHOD_NOT_ALLOWED)
+            .then(|| Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"))
+    });
     let Some(problem) = problem else {
         return res.map_into_boxed_body();
     };
@@ -117,13 +101,10 @@ pub async fn reject_oversized(
         let problem = Problem::payload_too_large(MAX_BODY_BYTES);
         let mut res = actix_web::ResponseError::error_response(&problem);
         // The unread body stays on the socket: close rather than reuse it.
-        res.head_mut()
-            .set_connection_type(actix_web::http::ConnectionType::Close);
+        res.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
         return Ok(req.into_response(res));
     }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
+    next.call(req).await.map(ServiceResponse::map_into_boxed_body)
 }
 
 /// JSON bodies: size limit, and problem+json for every way a body can be wrong.
@@ -139,34 +120,23 @@ fn json_problem(err: &JsonPayloadError) -> Problem {
             Problem::payload_too_large(MAX_BODY_BYTES)
         }
         JsonPayloadError::ContentType => {
-            Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "validation_failed").with_detail(
-                Text::fixed(
-                    "Le corps doit être envoyé en JSON (Content-Type: application/json).",
-                    "The body must be sent as JSON (Content-Type: application/json).",
-                ),
-            )
+            Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "validation_failed").with_detail(Text::fixed(
+                "Le corps doit être envoyé en JSON (Content-Type: application/json).",
+                "The body must be sent as JSON (Content-Type: application/json).",
+            ))
         }
         JsonPayloadError::Deserialize(e) => {
             let field = serde_field(&e.to_string()).unwrap_or_else(|| "body".into());
             let detail = if e.is_data() {
-                Text::new(
-                    format!("Valeur invalide : {e}"),
-                    format!("Invalid value: {e}"),
-                )
+                Text::new(format!("Valeur invalide : {e}"), format!("Invalid value: {e}"))
             } else {
-                Text::fixed(
-                    "Le corps n’est pas un document JSON valide.",
-                    "The body is not valid JSON.",
-                )
+                Text::fixed("Le corps n’est pas un document JSON valide.", "The body is not valid JSON.")
             };
             Problem::validation(vec![FieldError::new(field, detail)])
         }
         _ => Problem::validation(vec![FieldError::new(
             "body",
-            Text::fixed(
-                "Le corps de la requête n’a pas pu être lu.",
-                "The request body could not be read.",
-            ),
+            Text::fixed("Le corps de la requête n’a pas pu être lu.", "The request body could not be read."),
         )]),
     }
 }
@@ -184,10 +154,7 @@ pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
         Problem::validation(vec![FieldError::new(
             "query",
-            Text::new(
-                format!("Paramètre invalide : {err}"),
-                format!("Invalid parameter: {err}"),
-            ),
+            Text::new(format!("Paramètre invalide : {err}"), format!("Invalid parameter: {err}")),
         )])
         .into()
     })
@@ -202,10 +169,7 @@ pub fn path_config() -> web::PathConfig {
 /// methods (a resource inherits this default), 404 otherwise.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, Problem> {
     if req.match_pattern().is_some() {
-        Err(Problem::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-        ))
+        Err(Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"))
     } else {
         Err(Problem::not_found())
     }
@@ -217,14 +181,8 @@ mod tests {
 
     #[test]
     fn finds_the_field_serde_names() {
-        assert_eq!(
-            serde_field("missing field `email` at line 1 column 2").as_deref(),
-            Some("email")
-        );
-        assert_eq!(
-            serde_field("unknown field `x`, expected `a`").as_deref(),
-            Some("x")
-        );
+        assert_eq!(serde_field("missing field `email` at line 1 column 2").as_deref(), Some("email"));
+        assert_eq!(serde_field("unknown field `x`, expected `a`").as_deref(), Some("x"));
         assert_eq!(serde_field("expected value at line 1 column 1"), None);
     }
 }

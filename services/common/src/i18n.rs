@@ -21,11 +21,7 @@ impl Lang {
             let mut parts = item.split(';');
             let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = parts
-                .find_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.parse::<f32>().ok())
-                })
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
                 .unwrap_or(1.0);
             let lang = match tag.split('-').next() {
                 Some("fr") => Lang::Fr,
@@ -58,18 +54,12 @@ pub struct Text {
 impl Text {
     /// A message known at compile time.
     pub const fn fixed(fr: &'static str, en: &'static str) -> Self {
-        Text {
-            fr: Cow::Borrowed(fr),
-            en: Cow::Borrowed(en),
-        }
+        Text { fr: Cow::Borrowed(fr), en: Cow::Borrowed(en) }
     }
 
     /// A message built at run time.
     pub fn new(fr: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> Self {
-        Text {
-            fr: fr.into(),
-            en: en.into(),
-        }
+        Text { fr: fr.into(), en: en.into() }
     }
 
     /// The message in `lang`.

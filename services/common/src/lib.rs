@@ -8,6 +8,7 @@ pub mod health;
 pub mod http;
 pub mod i18n;
 pub mod metrics;
+pub mod outbox;
 pub mod problem;
 pub mod server;
 pub mod state;

@@ -27,20 +27,12 @@ impl Metrics {
     pub fn new(service: &str) -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new(
-                "http_requests_total",
-                "HTTP requests by route pattern and status",
-            ),
+            Opts::new("http_requests_total", "HTTP requests by route pattern and status"),
             &["method", "route", "status"],
         )?;
         let latency = HistogramVec::new(
-            HistogramOpts::new(
-                "http_request_duration_seconds",
-                "HTTP request latency by route pattern",
-            )
-            .buckets(vec![
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-            ]),
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by route pattern")
+                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
             &["method", "route"],
         )?;
         let build = IntGauge::with_opts(
@@ -52,11 +44,7 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(build))?;
-        Ok(Metrics {
-            registry,
-            requests,
-            latency,
-        })
+        Ok(Metrics { registry, requests, latency })
     }
 
     /// The registry, for other components to add their own metrics.
@@ -72,12 +60,8 @@ impl Metrics {
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.requests
-            .with_label_values(&[method, route, &status.to_string()])
-            .inc();
-        self.latency
-            .with_label_values(&[method, route])
-            .observe(seconds);
+        self.requests.with_label_values(&[method, route, &status.to_string()]).inc();
+        self.latency.with_label_values(&[method, route]).observe(seconds);
     }
 }
 
@@ -87,20 +71,13 @@ pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.metrics.clone());
+    let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
     let method = req.method().clone();
     let started = Instant::now();
     let res = next.call(req).await?;
     if let Some(metrics) = metrics {
-        metrics.observe(
-            method.as_str(),
-            &route,
-            res.status().as_u16(),
-            started.elapsed().as_secs_f64(),
-        );
+        metrics.observe(method.as_str(), &route, res.status().as_u16(), started.elapsed().as_secs_f64());
     }
     Ok(res.map_into_boxed_body())
 }
@@ -109,9 +86,7 @@ pub async fn record(
 pub fn serve(metrics: Metrics, listener: TcpListener) -> std::io::Result<Server> {
     let data = web::Data::new(metrics);
     Ok(HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .route("/metrics", web::get().to(metrics_text))
+        App::new().app_data(data.clone()).route("/metrics", web::get().to(metrics_text))
     })
     .workers(1)
     .listen(listener)?
@@ -120,9 +95,7 @@ pub fn serve(metrics: Metrics, listener: TcpListener) -> std::io::Result<Server>
 
 async fn metrics_text(metrics: web::Data<Metrics>) -> HttpResponse {
     match metrics.render() {
-        Ok(text) => HttpResponse::Ok()
-            .content_type("text/plain; version=0.0.4; charset=utf-8")
-            .body(text),
+        Ok(text) => HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text),
         Err(e) => {
             tracing::error!(error = %e, "cannot render metrics");
             HttpResponse::InternalServerError().finish()

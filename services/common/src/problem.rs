@@ -19,10 +19,7 @@ pub struct FieldError {
 impl FieldError {
     /// A field error with a message in both languages.
     pub fn new(field: impl Into<String>, message: Text) -> Self {
-        FieldError {
-            field: field.into(),
-            message,
-        }
+        FieldError { field: field.into(), message }
     }
 }
 
@@ -39,13 +36,7 @@ pub struct Problem {
 impl Problem {
     /// A problem with a status and one of the codes of API.md.
     pub fn new(status: StatusCode, code: &'static str) -> Self {
-        Problem {
-            status,
-            code,
-            detail: None,
-            errors: Vec::new(),
-            retry_after_secs: None,
-        }
+        Problem { status, code, detail: None, errors: Vec::new(), retry_after_secs: None }
     }
 
     /// Adds a human explanation of this occurrence.
@@ -56,10 +47,7 @@ impl Problem {
 
     /// 400 `validation_failed` listing each field at fault.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        Problem {
-            errors,
-            ..Problem::new(StatusCode::BAD_REQUEST, "validation_failed")
-        }
+        Problem { errors, ..Problem::new(StatusCode::BAD_REQUEST, "validation_failed") }
     }
 
     /// 404 `unknown_host`: the Host header names no platform or live town.
@@ -139,9 +127,7 @@ impl Problem {
     /// The response in `lang`; the problem rides along so outer layers can re-render it.
     pub fn to_response(&self, lang: Lang, request_id: Option<&str>) -> HttpResponse {
         let mut builder = HttpResponse::build(self.status);
-        builder
-            .content_type(PROBLEM_JSON)
-            .insert_header(("Content-Language", lang.tag()));
+        builder.content_type(PROBLEM_JSON).insert_header(("Content-Language", lang.tag()));
         if let Some(secs) = self.retry_after_secs {
             builder.insert_header(("Retry-After", secs.to_string()));
         }
@@ -169,11 +155,7 @@ impl ResponseError for Problem {
 
 impl From<sea_orm::DbErr> for Problem {
     fn from(err: sea_orm::DbErr) -> Self {
-        if crate::db::is_connection_error(&err) {
-            Problem::unavailable(err)
-        } else {
-            Problem::internal(err)
-        }
+        if crate::db::is_connection_error(&err) { Problem::unavailable(err) } else { Problem::internal(err) }
     }
 }
 
@@ -208,10 +190,7 @@ mod tests {
 
     #[test]
     fn renders_rfc9457_members_in_both_languages() {
-        let p = Problem::validation(vec![FieldError::new(
-            "slug",
-            Text::fixed("trop court", "too short"),
-        )]);
+        let p = Problem::validation(vec![FieldError::new("slug", Text::fixed("trop court", "too short"))]);
         let fr = p.to_json(Lang::Fr, Some("req-1"));
         assert_eq!(fr["status"], 400);
         assert_eq!(fr["code"], "validation_failed");
@@ -227,8 +206,7 @@ mod tests {
 
     #[test]
     fn internal_errors_hide_their_cause() {
-        let body =
-            Problem::internal("password=hunter2 in connection string").to_json(Lang::En, None);
+        let body = Problem::internal("password=hunter2 in connection string").to_json(Lang::En, None);
         assert!(!body.to_string().contains("hunter2"));
         assert_eq!(body["status"], 500);
     }

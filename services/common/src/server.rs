@@ -3,6 +3,9 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, middleware::from_fn, web};
 use anyhow::Context;
+use futures_util::future::BoxFuture;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
 use crate::{
@@ -13,12 +16,24 @@ use crate::{
     tenancy::{self, SiteResolver},
 };
 
-/// A mountable service: its routes and its part of the OpenAPI document.
+/// A mountable service: its routes, its part of the OpenAPI document, and the
+/// background task it runs beside them (the mail worker).
 #[derive(Clone, Copy)]
 pub struct ServiceSpec {
     pub name: &'static str,
     pub configure: fn(&mut web::ServiceConfig),
     pub openapi: fn() -> utoipa::openapi::OpenApi,
+    pub background: Option<BackgroundTask>,
+}
+
+/// Starts a task that runs beside the HTTP server until shutdown.
+pub type BackgroundTask = fn(BackgroundContext) -> BoxFuture<'static, anyhow::Result<()>>;
+
+/// What a background task gets: the shared state, and a token cancelled at shutdown.
+#[derive(Clone)]
+pub struct BackgroundContext {
+    pub state: AppState,
+    pub stop: CancellationToken,
 }
 
 /// A built application, bound to its ports and ready to run.
@@ -28,19 +43,18 @@ pub struct Application {
     server: Server,
     metrics_server: Server,
     state: AppState,
+    stop: CancellationToken,
+    background: Vec<JoinHandle<()>>,
 }
+
+/// Longest wait at shutdown for background tasks to finish the work in hand.
+const BACKGROUND_GRACE: Duration = Duration::from_secs(30);
 
 impl Application {
     /// Connects to the database, migrates it, binds both listeners and mounts `services`.
-    pub async fn build(
-        config: Config,
-        name: &str,
-        services: Vec<ServiceSpec>,
-    ) -> anyhow::Result<Self> {
+    pub async fn build(config: Config, name: &str, services: Vec<ServiceSpec>) -> anyhow::Result<Self> {
         let db = db::connect(&config).await?;
-        db::migrate(&db)
-            .await
-            .context("cannot apply the database migrations")?;
+        db::migrate(&db).await.context("cannot apply the database migrations")?;
         let redis = match &config.redis_url {
             Some(url) => Some(connect_redis(url.expose()).await?),
             None => None,
@@ -60,6 +74,19 @@ impl Application {
             metrics: metrics.clone(),
         };
         let openapi = web::Data::new(openapi_json(&services)?);
+        let stop = CancellationToken::new();
+        let mut background = Vec::new();
+        for service in &services {
+            if let Some(start) = service.background {
+                let task = start(BackgroundContext { state: state.clone(), stop: stop.clone() });
+                let name = service.name;
+                background.push(tokio::spawn(async move {
+                    if let Err(e) = task.await {
+                        tracing::error!(service = name, error = format!("{e:#}"), "background task stopped");
+                    }
+                }));
+            }
+        }
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
             let services = services.clone();
@@ -83,13 +110,7 @@ impl Application {
         .listen(listener)?
         .run();
         let metrics_server = metrics::serve(metrics, metrics_listener)?;
-        Ok(Application {
-            port,
-            metrics_port,
-            server,
-            metrics_server,
-            state,
-        })
+        Ok(Application { port, metrics_port, server, metrics_server, state, stop, background })
     }
 
     /// The HTTP port actually bound (useful with port 0).
@@ -109,21 +130,20 @@ impl Application {
 
     /// A handle that stops both listeners (tests use it to shut an app down).
     pub fn stop_handle(&self) -> StopHandle {
-        StopHandle {
-            handles: [self.server.handle(), self.metrics_server.handle()],
-        }
+        StopHandle { handles: [self.server.handle(), self.metrics_server.handle()], stop: self.stop.clone() }
     }
 
     /// Serves until SIGTERM or SIGINT, then lets requests in flight finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Application {
-            server,
-            metrics_server,
-            ..
-        } = self;
+        let Application { server, metrics_server, stop, background, .. } = self;
         let metrics_handle = metrics_server.handle();
         let metrics_task = tokio::spawn(metrics_server);
         let result = server.await;
+        stop.cancel();
+        let finished = futures_util::future::join_all(background);
+        if tokio::time::timeout(BACKGROUND_GRACE, finished).await.is_err() {
+            tracing::warn!("background tasks did not finish within the grace period");
+        }
         metrics_handle.stop(true).await;
         let _ = metrics_task.await;
         result
@@ -134,11 +154,13 @@ impl Application {
 #[derive(Clone)]
 pub struct StopHandle {
     handles: [actix_web::dev::ServerHandle; 2],
+    stop: CancellationToken,
 }
 
 impl StopHandle {
     /// Asks both servers to stop now, without waiting for requests in flight.
     pub fn stop_now(&self) {
+        self.stop.cancel();
         for handle in &self.handles {
             // The command is sent when `stop` is called; the future only awaits completion.
             drop(handle.stop(false));
@@ -148,13 +170,10 @@ impl StopHandle {
 
 async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManager> {
     let client = redis::Client::open(url).context("invalid REDIS_URL")?;
-    tokio::time::timeout(
-        Duration::from_secs(5),
-        redis::aio::ConnectionManager::new(client),
-    )
-    .await
-    .context("cannot reach Redis at REDIS_URL within 5 s")?
-    .context("cannot connect to Redis at REDIS_URL")
+    tokio::time::timeout(Duration::from_secs(5), redis::aio::ConnectionManager::new(client))
+        .await
+        .context("cannot reach Redis at REDIS_URL within 5 s")?
+        .context("cannot connect to Redis at REDIS_URL")
 }
 
 struct OpenApiJson(String);
@@ -167,14 +186,9 @@ fn openapi_json(services: &[ServiceSpec]) -> anyhow::Result<OpenApiJson> {
     for service in services {
         doc.merge((service.openapi)());
     }
-    Ok(OpenApiJson(
-        doc.to_json()
-            .context("cannot serialise the OpenAPI document")?,
-    ))
+    Ok(OpenApiJson(doc.to_json().context("cannot serialise the OpenAPI document")?))
 }
 
 async fn serve_openapi(doc: web::Data<OpenApiJson>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(doc.0.clone())
+    HttpResponse::Ok().content_type("application/json").body(doc.0.clone())
 }

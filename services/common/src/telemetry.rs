@@ -11,8 +11,5 @@ pub fn init() {
         .with_span_list(false)
         .with_target(true)
         .with_writer(std::io::stderr);
-    let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(json)
-        .try_init();
+    let _ = tracing_subscriber::registry().with(filter).with(json).try_init();
 }

@@ -4,11 +4,7 @@ use common::server::ServiceSpec;
 use utoipa::OpenApi;
 
 /// This service, as the binaries mount it.
-pub const SERVICE: ServiceSpec = ServiceSpec {
-    name: "consultation",
-    configure,
-    openapi,
-};
+pub const SERVICE: ServiceSpec = ServiceSpec { name: "consultation", configure, openapi, background: None };
 
 /// Registers the service's routes; its health routes come with every server.
 pub fn configure(_cfg: &mut web::ServiceConfig) {}

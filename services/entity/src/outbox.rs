@@ -13,6 +13,8 @@ pub struct Model {
     pub idempotency_key: String,
     pub created_at: DateTimeUtc,
     pub relayed_at: Option<DateTimeUtc>,
+    /// Set once the worker has turned the event into deliveries.
+    pub processed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,14 +1,39 @@
-//! Outbox relay, mail queue and worker, notification preferences and unsubscribe.
+//! The mail pipeline: outbox relay, job queue (Redis Streams or in-process),
+//! worker, SMTP or file mailer.
+use std::sync::Arc;
+
 use actix_web::web;
-use common::server::ServiceSpec;
+use anyhow::Context;
+use common::{
+    AppState,
+    server::{BackgroundContext, ServiceSpec},
+};
+use futures_util::{FutureExt, future::BoxFuture};
 use utoipa::OpenApi;
 
-/// This service, as the binaries mount it.
-pub const SERVICE: ServiceSpec = ServiceSpec {
-    name: "notifications",
-    configure,
-    openapi,
+pub mod backoff;
+pub mod compose;
+pub mod deliver;
+pub mod expand;
+pub mod job;
+pub mod mailer;
+pub mod metrics;
+pub mod queue;
+pub mod store;
+pub mod worker;
+
+use crate::{
+    metrics::MailMetrics,
+    queue::{JobQueue, MemoryQueue, RedisQueue, RedisQueueSettings},
+    worker::{Worker, WorkerSettings},
 };
+
+/// The notifications API, as the binaries mount it.
+pub const SERVICE: ServiceSpec = ServiceSpec { name: "notifications", configure, openapi, background: None };
+
+/// The mail worker, run beside the HTTP services (alone in `participation-worker`).
+pub const WORKER: ServiceSpec =
+    ServiceSpec { name: "worker", configure: |_| {}, openapi: empty_openapi, background: Some(start_worker) };
 
 /// Registers the service's routes; its health routes come with every server.
 pub fn configure(_cfg: &mut web::ServiceConfig) {}
@@ -18,6 +43,43 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+fn empty_openapi() -> utoipa::openapi::OpenApi {
+    utoipa::openapi::OpenApiBuilder::new().build()
+}
+
 #[derive(OpenApi)]
 #[openapi()]
 struct ApiDoc;
+
+fn start_worker(ctx: BackgroundContext) -> BoxFuture<'static, anyhow::Result<()>> {
+    async move {
+        let worker = build_worker(&ctx.state).await?;
+        tracing::info!("mail worker started");
+        worker.run_until_stopped(ctx.stop).await;
+        tracing::info!("mail worker stopped");
+        Ok(())
+    }
+    .boxed()
+}
+
+/// A worker on the queue and mailer the configuration names.
+pub async fn build_worker(state: &AppState) -> anyhow::Result<Worker> {
+    let config = state.config.clone();
+    let queue: Arc<dyn JobQueue> = match &config.redis_url {
+        Some(url) => Arc::new(
+            RedisQueue::connect(url.expose(), RedisQueueSettings::new(&config.redis_key_prefix))
+                .await
+                .context("cannot open the mail queue on Redis")?,
+        ),
+        None => Arc::new(MemoryQueue::new()),
+    };
+    let metrics = MailMetrics::register(state.metrics.registry()).context("cannot register mail metrics")?;
+    Ok(Worker {
+        db: state.db.clone(),
+        queue,
+        mailer: mailer::from_config(&config)?,
+        settings: WorkerSettings::from_config(&config),
+        config,
+        metrics,
+    })
+}

@@ -1,7 +1,7 @@
 //! The all-in-one platform: every service mounted in one process.
 use common::server::ServiceSpec;
 
-/// Every service, in the order they are mounted.
+/// Every service, in the order they are mounted, and the mail worker.
 pub fn services() -> Vec<ServiceSpec> {
-    vec![auth::SERVICE, consultation::SERVICE, notifications::SERVICE]
+    vec![auth::SERVICE, consultation::SERVICE, notifications::SERVICE, notifications::WORKER]
 }

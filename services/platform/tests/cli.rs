@@ -48,10 +48,7 @@ fn a_bad_setting_stops_with_one_line_naming_it() {
         assert_eq!(out.status.code(), Some(2), "{var}");
         let err = String::from_utf8(out.stderr).unwrap();
         assert_eq!(err.trim_end().lines().count(), 1, "{var}: {err}");
-        assert!(
-            err.contains(var) && !err.contains("panicked"),
-            "{var}: {err}"
-        );
+        assert!(err.contains(var) && !err.contains("panicked"), "{var}: {err}");
     }
 }
 
@@ -65,10 +62,7 @@ fn an_unreachable_database_is_a_clear_error_not_a_panic() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        err.contains("DATABASE_URL") && !err.contains("panicked"),
-        "{err}"
-    );
+    assert!(err.contains("DATABASE_URL") && !err.contains("panicked"), "{err}");
 }
 
 /// A running `participation serve` whose JSON log lines arrive on a channel.
@@ -97,12 +91,7 @@ impl Running {
         let listening = wait_for(&logs, |l| l["fields"]["message"] == "listening");
         let port = listening["fields"]["port"].as_u64().unwrap() as u16;
         let metrics_port = listening["fields"]["metrics_port"].as_u64().unwrap() as u16;
-        Running {
-            child,
-            logs,
-            port,
-            metrics_port,
-        }
+        Running { child, logs, port, metrics_port }
     }
 
     fn url(&self, path: &str) -> String {
@@ -111,13 +100,7 @@ impl Running {
 
     fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         for _ in 0..100 {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
@@ -131,9 +114,7 @@ impl Running {
 
 fn wait_for(logs: &mpsc::Receiver<Value>, found: impl Fn(&Value) -> bool) -> Value {
     loop {
-        let line = logs
-            .recv_timeout(Duration::from_secs(60))
-            .expect("expected log line");
+        let line = logs.recv_timeout(Duration::from_secs(60)).expect("expected log line");
         if found(&line) {
             return line;
         }
@@ -172,11 +153,7 @@ async fn full_run(dir: &std::path::Path, database_url: Option<&str>) {
         cmd
     };
     let migrate = with_db(participation(dir)).arg("migrate").output().unwrap();
-    assert!(
-        migrate.status.success(),
-        "{}",
-        String::from_utf8_lossy(&migrate.stderr)
-    );
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
     let again = with_db(participation(dir)).arg("migrate").output().unwrap();
     assert!(again.status.success());
 
@@ -188,26 +165,13 @@ async fn full_run(dir: &std::path::Path, database_url: Option<&str>) {
 
     let app = Running::start(with_db(participation(dir)));
     let client = reqwest::Client::new();
-    let health = client
-        .get(app.url("/healthz"))
-        .header("Host", "localhost:8080")
-        .send()
-        .await
-        .unwrap();
+    let health = client.get(app.url("/healthz")).header("Host", "localhost:8080").send().await.unwrap();
     assert_eq!(health.status(), 200);
     let ready = client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
-    let unknown = client
-        .get(app.url("/"))
-        .header("Host", "nowhere.example")
-        .send()
-        .await
-        .unwrap();
+    let unknown = client.get(app.url("/")).header("Host", "nowhere.example").send().await.unwrap();
     assert_eq!(unknown.status(), 404);
-    assert_eq!(
-        unknown.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(unknown.headers()["content-type"], "application/problem+json");
     let body: Value = unknown.json().await.unwrap();
     assert_eq!(body["code"], "unknown_host");
 
@@ -225,18 +189,8 @@ async fn full_run(dir: &std::path::Path, database_url: Option<&str>) {
     assert_eq!(line["span"]["tenant_id"], town.to_string(), "{line}");
     assert_eq!(line["fields"]["status"], 200);
 
-    let metrics = client
-        .get(format!("http://127.0.0.1:{}/metrics", app.metrics_port))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        metrics
-            .text()
-            .await
-            .unwrap()
-            .contains("http_requests_total")
-    );
+    let metrics = client.get(format!("http://127.0.0.1:{}/metrics", app.metrics_port)).send().await.unwrap();
+    assert!(metrics.text().await.unwrap().contains("http_requests_total"));
 
     let status = app.terminate();
     assert!(status.success(), "exit status after SIGTERM: {status:?}");
@@ -253,14 +207,8 @@ async fn the_binary_runs_on_the_configured_database() {
     };
     let name = format!("test_cli_{}", uuid::Uuid::new_v4().simple());
     let admin = Database::connect(&admin_url).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
     let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
     full_run(dir.path(), Some(&url)).await;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-        .await
-        .unwrap();
+    admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.unwrap();
 }

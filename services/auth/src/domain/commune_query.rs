@@ -50,14 +50,8 @@ mod tests {
 
     #[test]
     fn reads_codes_and_names() {
-        assert_eq!(
-            CommuneQuery::parse(" 63700 "),
-            Ok(CommuneQuery::Code("63700".into()))
-        );
-        assert!(matches!(
-            CommuneQuery::parse("2A004"),
-            Ok(CommuneQuery::Insee(_))
-        ));
+        assert_eq!(CommuneQuery::parse(" 63700 "), Ok(CommuneQuery::Code("63700".into())));
+        assert!(matches!(CommuneQuery::parse("2A004"), Ok(CommuneQuery::Insee(_))));
         assert_eq!(
             CommuneQuery::parse("Saint-Éloy  les%_"),
             Ok(CommuneQuery::NamePrefix("saint eloy les".into()))
@@ -67,11 +61,7 @@ mod tests {
     #[test]
     fn refuses_what_cannot_match() {
         for bad in ["", "a", "%%", "  _ ", &"x".repeat(101)] {
-            assert_eq!(
-                CommuneQuery::parse(bad),
-                Err(InvalidCommuneQuery),
-                "{bad:?}"
-            );
+            assert_eq!(CommuneQuery::parse(bad), Err(InvalidCommuneQuery), "{bad:?}");
         }
     }
 }

@@ -1,8 +1,6 @@
 //! The official commune list, searched by name or postal code (signup form).
 use actix_web::{HttpResponse, web};
-use common::{
-    AppState, Problem, domain::InseeCode, i18n::Text, problem::FieldError, tenancy::PlatformHost,
-};
+use common::{AppState, Problem, domain::InseeCode, i18n::Text, problem::FieldError, tenancy::PlatformHost};
 use entity::commune;
 use serde::{Deserialize, Serialize};
 
@@ -32,11 +30,7 @@ pub struct CommuneDto {
 impl From<commune::Model> for CommuneDto {
     fn from(c: commune::Model) -> Self {
         CommuneDto {
-            postal_codes: c
-                .postal_codes
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
+            postal_codes: c.postal_codes.split_whitespace().map(str::to_owned).collect(),
             insee_code: c.insee_code,
             name: c.name,
             department: c.department,
@@ -95,8 +89,6 @@ pub async fn get(
 ) -> Result<HttpResponse, Problem> {
     // A malformed code names no commune: same answer as an unknown one.
     let code = InseeCode::parse(&path).map_err(|_| Problem::not_found())?;
-    let commune = store::find_commune(&state.db, code.as_ref())
-        .await?
-        .ok_or_else(Problem::not_found)?;
+    let commune = store::find_commune(&state.db, code.as_ref()).await?.ok_or_else(Problem::not_found)?;
     Ok(HttpResponse::Ok().json(CommuneDto::from(commune)))
 }

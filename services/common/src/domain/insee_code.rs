@@ -25,29 +25,16 @@ impl InseeCode {
             (b'9', b'7') => (b'1'..=b'8').contains(&b[2]) && digits(3..5) && &b[3..5] != b"00",
             (b'9', b'8') => (b'4'..=b'9').contains(&b[2]) && digits(3..5) && &b[3..5] != b"00",
             _ => {
-                let dept = std::str::from_utf8(&b[0..2])
-                    .ok()
-                    .and_then(|d| d.parse::<u8>().ok());
-                digits(0..5)
-                    && matches!(dept, Some(1..=95))
-                    && dept != Some(20)
-                    && &b[2..5] != b"000"
+                let dept = std::str::from_utf8(&b[0..2]).ok().and_then(|d| d.parse::<u8>().ok());
+                digits(0..5) && matches!(dept, Some(1..=95)) && dept != Some(20) && &b[2..5] != b"000"
             }
         };
-        if ok {
-            Ok(InseeCode(code))
-        } else {
-            Err(InvalidInseeCode)
-        }
+        if ok { Ok(InseeCode(code)) } else { Err(InvalidInseeCode) }
     }
 
     /// The department part (`01`, `2A`, `974`…).
     pub fn department(&self) -> &str {
-        if self.0.starts_with("97") || self.0.starts_with("98") {
-            &self.0[..3]
-        } else {
-            &self.0[..2]
-        }
+        if self.0.starts_with("97") || self.0.starts_with("98") { &self.0[..3] } else { &self.0[..2] }
     }
 }
 
@@ -87,8 +74,8 @@ mod tests {
     #[test]
     fn refuses_what_no_commune_has() {
         for bad in [
-            "", "1001", "010011", "20004", "00001", "96001", "01000", "2C004", "97911", "98311",
-            "9741A", "O1001",
+            "", "1001", "010011", "20004", "00001", "96001", "01000", "2C004", "97911", "98311", "9741A",
+            "O1001",
         ] {
             assert_eq!(InseeCode::parse(bad), Err(InvalidInseeCode), "{bad}");
         }
@@ -98,11 +85,7 @@ mod tests {
     fn every_shipped_commune_code_is_valid() {
         let rows = migration::communes::rows().unwrap();
         for row in rows {
-            assert!(
-                InseeCode::parse(row.insee_code).is_ok(),
-                "{}",
-                row.insee_code
-            );
+            assert!(InseeCode::parse(row.insee_code).is_ok(), "{}", row.insee_code);
         }
     }
 

@@ -7,10 +7,7 @@ use super::{PlatformHost, Site, TenantScope, Town};
 use crate::problem::Problem;
 
 fn site(req: &HttpRequest) -> Result<Site, Problem> {
-    req.extensions()
-        .get::<Site>()
-        .cloned()
-        .ok_or_else(Problem::unknown_host)
+    req.extensions().get::<Site>().cloned().ok_or_else(Problem::unknown_host)
 }
 
 impl FromRequest for Site {
@@ -41,11 +38,7 @@ impl FromRequest for TenantScope {
     type Future = Ready<Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(
-            Town::from_request(req, payload)
-                .into_inner()
-                .map(|t| t.scope()),
-        )
+        ready(Town::from_request(req, payload).into_inner().map(|t| t.scope()))
     }
 }
 

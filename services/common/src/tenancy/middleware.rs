@@ -19,10 +19,7 @@ pub async fn resolve_site(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     // Probes come from the orchestrator by pod address, not by a town's name.
     if health::is_probe_path(req.path()) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(req.into_response(Problem::internal("AppState missing").error_response()));
@@ -34,9 +31,7 @@ pub async fn resolve_site(
                 tracing::Span::current().record("tenant_id", tracing::field::display(town.id));
             }
             req.extensions_mut().insert(site);
-            next.call(req)
-                .await
-                .map(ServiceResponse::map_into_boxed_body)
+            next.call(req).await.map(ServiceResponse::map_into_boxed_body)
         }
         Err(problem) if problem.code() == "tenant_suspended" && wants_html(&req) => {
             let lang = Lang::negotiate(header_str(&req, header::ACCEPT_LANGUAGE));

@@ -40,15 +40,8 @@ pub struct SiteResolver {
 impl SiteResolver {
     /// A resolver for `platform_domain` over `db`.
     pub fn new(platform_domain: &str, db: DatabaseConnection) -> Self {
-        let cache = Cache::builder()
-            .max_capacity(CAPACITY)
-            .time_to_live(TTL)
-            .build();
-        SiteResolver {
-            platform_domain: platform_domain.into(),
-            db,
-            cache,
-        }
+        let cache = Cache::builder().max_capacity(CAPACITY).time_to_live(TTL).build();
+        SiteResolver { platform_domain: platform_domain.into(), db, cache }
     }
 
     /// The site `host` names: 404 `unknown_host`, 503 `tenant_suspended` otherwise.
@@ -60,11 +53,7 @@ impl SiteResolver {
             HostName::TownSlug(slug) => format!("slug:{slug}"),
             HostName::Custom(domain) => format!("domain:{domain}"),
         };
-        let resolved = self
-            .cache
-            .try_get_with(key, self.lookup(name))
-            .await
-            .map_err(|e| (*e).clone())?;
+        let resolved = self.cache.try_get_with(key, self.lookup(name)).await.map_err(|e| (*e).clone())?;
         match resolved {
             Resolved::Site(site) => Ok(site),
             Resolved::Suspended => Err(Problem::tenant_suspended()),
@@ -95,11 +84,6 @@ impl SiteResolver {
             // Towns awaiting verification or review, or rejected, have no public space.
             _ => return Ok(Resolved::Unknown),
         };
-        Ok(Resolved::Site(Site::Town(Town {
-            id: row.id,
-            slug: row.slug,
-            name: row.name,
-            status,
-        })))
+        Ok(Resolved::Site(Site::Town(Town { id: row.id, slug: row.slug, name: row.name, status })))
     }
 }

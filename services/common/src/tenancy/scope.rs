@@ -1,8 +1,8 @@
 //! The one path to a town's rows: every tenant-owned query goes through a `TenantScope`.
 use entity::TenantOwned;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, QueryFilter, Select, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, QueryFilter, Select, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -44,10 +44,7 @@ impl TenantScope {
         <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
         C: ConnectionTrait,
     {
-        model.set(
-            <A::Entity as TenantOwned>::tenant_column(),
-            self.tenant_id.into(),
-        );
+        model.set(<A::Entity as TenantOwned>::tenant_column(), self.tenant_id.into());
         model.insert(conn).await
     }
 

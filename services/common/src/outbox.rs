@@ -1,0 +1,60 @@
+//! Recording an event in the same transaction as the change it announces:
+//! if the transaction rolls back the event never existed; once it commits,
+//! the relay will hand it to the queue even if this process dies at once.
+use chrono::Utc;
+use entity::outbox;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set, sea_query::OnConflict,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::tenancy::TenantScope;
+
+/// An event to record: what happened, the data the worker needs, and a key
+/// that makes recording it twice (a retried request) record it once.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub kind: String,
+    pub payload: Value,
+    pub idempotency_key: String,
+}
+
+/// Records `event` on `conn` (the caller's transaction) for `tenant`, or for the
+/// platform when `None`. Returns the event's id; a key already recorded returns
+/// the first event's id and records nothing.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    tenant: Option<TenantScope>,
+    event: NewEvent,
+) -> Result<Uuid, DbErr> {
+    let tenant_id = tenant.map(|t| t.tenant_id());
+    // Keys are per town, so two towns cannot collide on the same key.
+    let key = format!(
+        "{}/{}",
+        tenant_id.map_or_else(|| "platform".to_owned(), |t| t.to_string()),
+        event.idempotency_key
+    );
+    let row = outbox::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(tenant_id),
+        kind: Set(event.kind),
+        payload: Set(event.payload),
+        idempotency_key: Set(key.clone()),
+        created_at: Set(Utc::now()),
+        relayed_at: Set(None),
+        processed_at: Set(None),
+    };
+    outbox::Entity::insert(row)
+        .on_conflict(OnConflict::column(outbox::Column::IdempotencyKey).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(outbox::Column::IdempotencyKey.eq(key))
+        .into_tuple::<Uuid>()
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("outbox event just recorded".into()))
+}

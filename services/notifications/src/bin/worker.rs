@@ -1,0 +1,5 @@
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    common::cli::main("participation-worker", vec![notifications::WORKER])
+}

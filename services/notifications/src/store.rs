@@ -1,0 +1,268 @@
+//! Database access of the mail pipeline. The database is the source of truth:
+//! the queue only carries references and can be lost without losing mail.
+use chrono::{DateTime, Utc};
+use entity::{delivery, outbox};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+    sea_query::{Expr, LockBehavior, LockType, OnConflict},
+};
+use uuid::Uuid;
+
+/// Delivery states.
+pub mod status {
+    pub const QUEUED: &str = "queued";
+    pub const SENT: &str = "sent";
+    pub const FAILED: &str = "failed";
+    pub const DEAD: &str = "dead";
+}
+
+/// Takes up to `limit` events not yet relayed, runs `publish` on their ids and
+/// marks them relayed, all in one transaction. On PostgreSQL the rows are locked
+/// with `SKIP LOCKED`, so several relays never hand out the same event.
+pub async fn relay_batch<F, Fut>(
+    db: &DatabaseConnection,
+    limit: u64,
+    publish: F,
+) -> Result<usize, anyhow::Error>
+where
+    F: FnOnce(Vec<Uuid>) -> Fut,
+    Fut: std::future::Future<Output = Result<(), anyhow::Error>>,
+{
+    let txn = db.begin().await?;
+    let mut query = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(outbox::Column::RelayedAt.is_null())
+        .order_by_asc(outbox::Column::CreatedAt)
+        .limit(limit);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let ids: Vec<Uuid> = query.into_tuple().all(&txn).await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    publish(ids.clone()).await?;
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::RelayedAt, Expr::value(Utc::now()))
+        .filter(outbox::Column::Id.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(ids.len())
+}
+
+/// An event by id.
+pub async fn event(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<outbox::Model>, DbErr> {
+    outbox::Entity::find_by_id(id).one(db).await
+}
+
+/// Creates one queued delivery per recipient; a recipient who already has one
+/// for this event gets nothing new.
+pub async fn insert_deliveries(
+    db: &impl ConnectionTrait,
+    event: &outbox::Model,
+    recipients: &[String],
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    for chunk in recipients.chunks(500) {
+        let rows = chunk.iter().map(|recipient| delivery::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            tenant_id: Set(event.tenant_id),
+            event_id: Set(event.id),
+            recipient: Set(recipient.clone()),
+            status: Set(status::QUEUED.into()),
+            attempts: Set(0),
+            last_error: Set(None),
+            next_attempt_at: Set(now),
+            locked_until: Set(None),
+            enqueued_at: Set(Some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            sent_at: Set(None),
+        });
+        delivery::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([delivery::Column::EventId, delivery::Column::Recipient])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Ids of the event's deliveries still waiting to be sent.
+pub async fn queued_for_event(db: &impl ConnectionTrait, event_id: Uuid) -> Result<Vec<Uuid>, DbErr> {
+    delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Id)
+        .filter(delivery::Column::EventId.eq(event_id))
+        .filter(delivery::Column::Status.eq(status::QUEUED))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Records that the event has been expanded.
+pub async fn mark_processed(db: &impl ConnectionTrait, event_id: Uuid) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::ProcessedAt, Expr::value(Utc::now()))
+        .filter(outbox::Column::Id.eq(event_id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Takes the delivery for `lease` if it is queued, due and not held by another
+/// worker; `false` means someone else has it or it is done.
+pub async fn lease(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let taken = delivery::Entity::update_many()
+        .col_expr(delivery::Column::LockedUntil, Expr::value(until))
+        .filter(delivery::Column::Id.eq(id))
+        .filter(delivery::Column::Status.eq(status::QUEUED))
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(delivery::Column::LockedUntil.is_null())
+                .add(delivery::Column::LockedUntil.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(taken.rows_affected == 1)
+}
+
+/// A delivery by id.
+pub async fn delivery(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<delivery::Model>, DbErr> {
+    delivery::Entity::find_by_id(id).one(db).await
+}
+
+/// What became of one sending attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptResult {
+    Sent,
+    /// Queued again, to be tried at that time.
+    Retry {
+        error: String,
+        at: DateTime<Utc>,
+    },
+    Failed {
+        error: String,
+    },
+    Dead {
+        error: String,
+    },
+}
+
+/// Records an attempt and releases the lease.
+pub async fn record_attempt(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    attempts: i32,
+    result: &AttemptResult,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let mut row = delivery::ActiveModel {
+        id: Set(id),
+        attempts: Set(attempts),
+        locked_until: Set(None),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match result {
+        AttemptResult::Sent => {
+            row.status = Set(status::SENT.into());
+            row.sent_at = Set(Some(now));
+            row.last_error = Set(None);
+        }
+        AttemptResult::Retry { error, at } => {
+            row.next_attempt_at = Set(*at);
+            row.enqueued_at = Set(None);
+            row.last_error = Set(Some(error.clone()));
+        }
+        AttemptResult::Failed { error } => {
+            row.status = Set(status::FAILED.into());
+            row.last_error = Set(Some(error.clone()));
+        }
+        AttemptResult::Dead { error } => {
+            row.status = Set(status::DEAD.into());
+            row.last_error = Set(Some(error.clone()));
+        }
+    }
+    delivery::Entity::update(row).exec(db).await.map(|_| ())
+}
+
+/// Queued deliveries that are due and whose last send job (if any) is older than
+/// `stale_before`: a retry that came due, or a job the queue lost.
+pub async fn due_deliveries(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    stale_before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Id)
+        .filter(delivery::Column::Status.eq(status::QUEUED))
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(delivery::Column::EnqueuedAt.is_null())
+                .add(delivery::Column::EnqueuedAt.lt(stale_before)),
+        )
+        .filter(
+            Condition::any()
+                .add(delivery::Column::LockedUntil.is_null())
+                .add(delivery::Column::LockedUntil.lt(now)),
+        )
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Notes that send jobs for these deliveries are on the queue.
+pub async fn mark_enqueued(db: &impl ConnectionTrait, ids: &[Uuid], now: DateTime<Utc>) -> Result<(), DbErr> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::EnqueuedAt, Expr::value(now))
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Events relayed before `stale_before` but never expanded (their job was lost).
+pub async fn stalled_events(
+    db: &impl ConnectionTrait,
+    stale_before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(outbox::Column::ProcessedAt.is_null())
+        .filter(outbox::Column::RelayedAt.lt(stale_before))
+        .order_by_asc(outbox::Column::CreatedAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Marks these events relayed again (now), so the sweep waits a full timeout before the next try.
+pub async fn mark_relayed(db: &impl ConnectionTrait, ids: &[Uuid], now: DateTime<Utc>) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::RelayedAt, Expr::value(now))
+        .filter(outbox::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,185 @@
+//! The mail worker: relays the outbox to the queue, expands events into
+//! deliveries, sends them, and sweeps up whatever a crash or a lost queue left.
+use std::{sync::Arc, time::Duration};
+
+use common::config::Config;
+use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
+
+use crate::{deliver, expand, job::Job, mailer::Mailer, metrics::MailMetrics, queue::JobQueue, store};
+
+/// Tunables of the worker.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Jobs taken from the queue at once.
+    pub jobs_per_receive: usize,
+    /// Deliveries per send job.
+    pub deliveries_per_job: usize,
+    /// Messages being sent at the same time by this worker.
+    pub concurrency: usize,
+    /// How long a worker holds a delivery it is sending.
+    pub lease: Duration,
+    pub retry_base: Duration,
+    pub retry_cap: Duration,
+    /// Attempts after which a transiently failing delivery is dead.
+    pub max_attempts: u32,
+    /// A job not handled in this time is put on the queue again by the sweep.
+    pub requeue_after: Duration,
+    pub receive_wait: Duration,
+    pub relay_every: Duration,
+    pub sweep_every: Duration,
+}
+
+impl WorkerSettings {
+    /// Defaults for production, with the attempt limit from the configuration.
+    pub fn from_config(config: &Config) -> Self {
+        WorkerSettings {
+            jobs_per_receive: 4,
+            deliveries_per_job: 50,
+            concurrency: 8,
+            lease: Duration::from_secs(120),
+            retry_base: Duration::from_secs(30),
+            retry_cap: Duration::from_secs(3600),
+            max_attempts: config.mail_max_attempts,
+            requeue_after: Duration::from_secs(300),
+            receive_wait: Duration::from_secs(1),
+            relay_every: Duration::from_millis(250),
+            sweep_every: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What one step of the worker found to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    EmptyQueue,
+    TaskCompleted { jobs: usize },
+}
+
+/// Everything a worker needs; cheap to clone.
+#[derive(Clone)]
+pub struct Worker {
+    pub db: DatabaseConnection,
+    pub queue: Arc<dyn JobQueue>,
+    pub mailer: Arc<dyn Mailer>,
+    pub config: Arc<Config>,
+    pub settings: WorkerSettings,
+    pub metrics: MailMetrics,
+}
+
+impl Worker {
+    /// Moves committed outbox events to the queue; returns how many.
+    pub async fn relay_once(&self) -> anyhow::Result<usize> {
+        let queue = self.queue.clone();
+        store::relay_batch(&self.db, 200, |ids| async move {
+            let jobs: Vec<Job> = ids.into_iter().map(|event_id| Job::Expand { event_id }).collect();
+            queue.publish(&jobs).await.map_err(anyhow::Error::from)
+        })
+        .await
+    }
+
+    /// Takes a few jobs from the queue and handles them; a job is acknowledged
+    /// only once handled, so a crash leaves it for another worker.
+    pub async fn try_execute_task(&self) -> anyhow::Result<Outcome> {
+        let received = self.queue.receive(self.settings.jobs_per_receive, self.settings.receive_wait).await?;
+        if received.is_empty() {
+            return Ok(Outcome::EmptyQueue);
+        }
+        let jobs = received.len();
+        for item in received {
+            let handled = match &item.job {
+                Job::Expand { event_id } => expand::expand_event(self, *event_id).await,
+                Job::Send { delivery_ids } => deliver::send_batch(self, delivery_ids).await,
+            };
+            match handled {
+                Ok(()) => self.queue.ack(&item.receipt).await?,
+                // Left unacknowledged: it comes back after the visibility timeout.
+                Err(e) => {
+                    tracing::warn!(error = format!("{e:#}"), job = ?item.job, "job failed, will be retried")
+                }
+            }
+        }
+        Ok(Outcome::TaskCompleted { jobs })
+    }
+
+    /// Queues again what is due but not on the queue: retries that came due,
+    /// jobs lost with Redis, events relayed but never expanded.
+    pub async fn sweep_once(&self) -> anyhow::Result<usize> {
+        let now = chrono::Utc::now();
+        let stale_before = now - self.settings.requeue_after;
+        let events = store::stalled_events(&self.db, stale_before, 500).await?;
+        if !events.is_empty() {
+            let jobs: Vec<Job> = events.iter().map(|&event_id| Job::Expand { event_id }).collect();
+            self.queue.publish(&jobs).await?;
+            store::mark_relayed(&self.db, &events, now).await?;
+        }
+        let due = store::due_deliveries(&self.db, now, stale_before, 10_000).await?;
+        self.enqueue_deliveries(&due).await?;
+        if let Ok(depth) = self.queue.depth().await {
+            self.metrics.queue_depth.set(depth as i64);
+        }
+        Ok(events.len() + due.len())
+    }
+
+    /// Puts send jobs for `ids` on the queue, in batches.
+    pub async fn enqueue_deliveries(&self, ids: &[uuid::Uuid]) -> anyhow::Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let jobs: Vec<Job> = ids
+            .chunks(self.settings.deliveries_per_job)
+            .map(|chunk| Job::Send { delivery_ids: chunk.to_vec() })
+            .collect();
+        self.queue.publish(&jobs).await?;
+        store::mark_enqueued(&self.db, ids, chrono::Utc::now()).await?;
+        Ok(())
+    }
+
+    /// Runs relay, sweep and consumer loops until `stop` is cancelled; the job in
+    /// hand is finished before returning.
+    pub async fn run_until_stopped(self, stop: CancellationToken) {
+        let relay = tokio::spawn(every(self.settings.relay_every, stop.clone(), {
+            let w = self.clone();
+            move || {
+                let w = w.clone();
+                async move { w.relay_once().await.map(|_| ()) }
+            }
+        }));
+        let sweep = tokio::spawn(every(self.settings.sweep_every, stop.clone(), {
+            let w = self.clone();
+            move || {
+                let w = w.clone();
+                async move { w.sweep_once().await.map(|_| ()) }
+            }
+        }));
+        while !stop.is_cancelled() {
+            if let Err(e) = self.try_execute_task().await {
+                tracing::warn!(error = format!("{e:#}"), "mail worker step failed");
+                tokio::select! {
+                    _ = stop.cancelled() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+        let _ = tokio::join!(relay, sweep);
+    }
+}
+
+async fn every<F, Fut>(period: Duration, stop: CancellationToken, step: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let mut ticker = tokio::time::interval(period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = ticker.tick() => {
+                if let Err(e) = step().await {
+                    tracing::warn!(error = format!("{e:#}"), "mail pipeline step failed");
+                }
+            }
+        }
+    }
+}
