@@ -46,6 +46,7 @@ fn worker(app: &TestApp, sink: &SmtpSink, queue: Arc<dyn JobQueue>) -> Worker {
         db: app.db().clone(),
         queue,
         mailer: Arc::new(SmtpMailer::from_url(&sink.url(), 0, Duration::from_secs(5)).unwrap()),
+        signing_key: app.state.signing_key.clone(),
         config,
         settings,
         metrics: MailMetrics::register(&prometheus::Registry::new()).unwrap(),
@@ -66,7 +67,11 @@ async fn drain(worker: &Worker) {
 fn event(recipients: &[&str], subject: &str) -> NewEvent {
     NewEvent {
         kind: "mail.test".into(),
-        payload: json!({ "recipients": recipients, "subject": subject, "text": "Bonjour,\nà bientôt." }),
+        payload: json!({
+            "recipients": recipients,
+            "topic": "announcements",
+            "mail": { "template": "notice", "params": { "subject": subject, "body": "Bonjour,\nà bientôt." } },
+        }),
         idempotency_key: Uuid::new_v4().to_string(),
     }
 }
@@ -219,14 +224,46 @@ async fn headers_read_back_by_a_mime_parser() {
     assert_eq!(parsed.subject(), Some("Réunion publique Bcc: intrus@example.fr"));
     assert!(parsed.bcc().is_none());
     let from = parsed.from().unwrap().first().unwrap();
-    assert_eq!(from.name(), Some("Ville de hanches"));
+    assert_eq!(from.name(), Some("Mairie de Hanches"));
     assert_eq!(from.address(), Some(app.state.config.mail_from.as_str()));
     let reply_to = parsed.reply_to().unwrap().first().unwrap();
     assert_eq!(reply_to.address(), Some("mairie@hanches.example.fr"));
     assert!(parsed.message_id().is_some());
     assert!(parsed.date().is_some());
-    assert_eq!(parsed.body_text(0).unwrap().replace("\r\n", "\n").trim_end(), "Bonjour,\nà bientôt.");
+    let text = parsed.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(text.starts_with("Bonjour,\nà bientôt."), "{text}");
+    let html = parsed.body_html(0).unwrap();
+    assert!(html.contains("Bonjour,<br>à bientôt.") && html.contains("lang=\"fr\""), "{html}");
     assert_eq!(mail.to, ["élise@example.fr"]);
+
+    // One-click unsubscribe (RFC 8058) with a link the platform signed.
+    let link = parsed.header_raw("List-Unsubscribe").unwrap().trim().to_owned();
+    let prefix = "<http://hanches.participation.test/unsubscribe/";
+    assert!(link.starts_with(prefix) && link.ends_with('>'), "{link}");
+    let token = &link[prefix.len()..link.len() - 1];
+    let claims = notifications::unsubscribe::UnsubscribeToken::verify(token, &app.state.signing_key).unwrap();
+    assert_eq!((claims.email.as_str(), claims.tenant_id), ("élise@example.fr", town));
+    assert!(text.contains(&link[1..link.len() - 1]));
+    let post = parsed.header_raw("List-Unsubscribe-Post").unwrap().trim();
+    assert_eq!(post, "List-Unsubscribe=One-Click");
+}
+
+#[tokio::test]
+async fn account_mail_has_no_unsubscribe_and_speaks_english_on_request() {
+    let app = spawn_app().await;
+    let town = app.create_town("orleans", "45234", "active").await;
+    let sink = SmtpSink::start().await;
+    let w = worker(&app, &sink, Arc::new(MemoryQueue::new()));
+    let mut new = event(&["paul@example.fr"], "Confirm your address");
+    new.payload["topic"] = serde_json::Value::Null;
+    new.payload["locale"] = json!("en");
+    record(&app, Some(town), new).await;
+    drain(&w).await;
+    let mail = &sink.received()[0];
+    let parsed = mail_parser::MessageParser::default().parse(&mail.data).unwrap();
+    assert!(parsed.header("List-Unsubscribe").is_none());
+    assert_eq!(parsed.from().unwrap().first().unwrap().name(), Some("Mairie d’Orleans"));
+    assert!(parsed.body_html(0).unwrap().contains("lang=\"en\""));
 }
 
 #[tokio::test]

@@ -118,7 +118,7 @@ impl TestApp {
             id: Set(Uuid::new_v4()),
             slug: Set(slug.into()),
             insee_code: Set(insee_code.into()),
-            name: Set(format!("Ville de {slug}")),
+            name: Set(town_name(slug)),
             status: Set(status.into()),
             contact_email: Set(format!("mairie@{slug}.example.fr")),
             contact_name: Set("Secrétariat".into()),
@@ -153,6 +153,12 @@ impl TestApp {
         }
         panic!("the app did not become healthy");
     }
+}
+
+/// "saint-eloy" → "Saint-eloy": a plausible town name for a slug.
+fn town_name(slug: &str) -> String {
+    let mut chars = slug.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 impl Drop for TestApp {

@@ -83,6 +83,8 @@ pub struct Config {
     pub mail_rate_per_second: u32,
     /// Attempts after which a transiently failing mail is given up (`dead`).
     pub mail_max_attempts: u32,
+    /// Key for signed links (unsubscribe); generated under `DATA_DIR` when unset.
+    pub signing_key: Option<SecretUrl>,
 }
 
 impl Config {
@@ -149,7 +151,13 @@ impl Config {
         if !redis_key_prefix.chars().all(|c| c.is_ascii_alphanumeric() || "-_:.".contains(c)) {
             return Err(invalid("REDIS_KEY_PREFIX", "letters, digits and - _ : . only".into()));
         }
+        let signing_key = match get("SIGNING_KEY") {
+            Some(key) if key.trim().len() >= 32 => Some(SecretUrl(key.trim().to_owned())),
+            Some(_) => return Err(invalid("SIGNING_KEY", "at least 32 characters are needed".into())),
+            None => None,
+        };
         Ok(Config {
+            signing_key,
             redis_key_prefix,
             mail_rate_per_second: number("MAIL_RATE_PER_SECOND", 50, 0)?,
             mail_max_attempts: number("MAIL_MAX_ATTEMPTS", 6, 1)?,

@@ -38,6 +38,7 @@ fn each_bad_value_names_its_variable() {
         ("REDIS_KEY_PREFIX", "a b"),
         ("MAIL_RATE_PER_SECOND", "-1"),
         ("MAIL_MAX_ATTEMPTS", "0"),
+        ("SIGNING_KEY", "short"),
     ] {
         let err = load(&[(var, value)]).unwrap_err();
         assert_eq!(err.var, var, "{var}={value}");

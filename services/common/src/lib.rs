@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod problem;
 pub mod server;
+pub mod signing;
 pub mod state;
 pub mod telemetry;
 pub mod tenancy;

@@ -66,7 +66,9 @@ impl Application {
             .with_context(|| format!("cannot listen on METRICS_ADDR {}", config.metrics_addr))?;
         let port = listener.local_addr()?.port();
         let metrics_port = metrics_listener.local_addr()?.port();
+        let signing_key = crate::signing::SigningKey::load_or_create(&config)?;
         let state = AppState {
+            signing_key,
             resolver: SiteResolver::new(&config.platform_domain, db.clone()),
             config: Arc::new(config),
             db,

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Config, metrics::Metrics, tenancy::SiteResolver};
+use crate::{config::Config, metrics::Metrics, signing::SigningKey, tenancy::SiteResolver};
 
 /// Shared, cheap-to-clone application state.
 #[derive(Clone)]
@@ -14,4 +14,6 @@ pub struct AppState {
     pub redis: Option<redis::aio::ConnectionManager>,
     pub resolver: SiteResolver,
     pub metrics: Metrics,
+    /// Signs links sent by e-mail.
+    pub signing_key: SigningKey,
 }

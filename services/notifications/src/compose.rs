@@ -1,12 +1,17 @@
-//! Turning an event and one recipient into a finished message.
+//! Turning an event and one recipient into a finished message: sender, headers,
+//! the two parts, and the unsubscribe link on mail one may opt out of.
+use common::{config::Config, i18n::Lang, signing::SigningKey};
 use entity::{outbox, tenant};
 use lettre::{
     Message,
-    message::{Mailbox, header::ContentType},
+    message::{
+        Mailbox, MultiPart,
+        header::{Header, HeaderName, HeaderValue},
+    },
 };
 use serde::Deserialize;
 
-use crate::mailer::SendError;
+use crate::{mailer::SendError, render, render::MailTemplate, unsubscribe::UnsubscribeToken};
 
 /// What an event's payload says about the mail it announces.
 #[derive(Debug, Clone, Deserialize)]
@@ -14,8 +19,13 @@ pub struct MailPayload {
     /// Who receives it (e-mail addresses); the worker expands one delivery each.
     #[serde(default)]
     pub recipients: Vec<String>,
-    pub subject: String,
-    pub text: String,
+    #[serde(default)]
+    pub locale: Lang,
+    /// Set on mail people may opt out of (`announcements`, `consultations`…);
+    /// absent on account mail, which always goes and has no unsubscribe link.
+    #[serde(default)]
+    pub topic: Option<String>,
+    pub mail: MailTemplate,
 }
 
 impl MailPayload {
@@ -24,6 +34,13 @@ impl MailPayload {
         serde_json::from_value(event.payload.clone())
             .map_err(|e| SendError::Permanent(format!("unreadable event payload: {e}")))
     }
+}
+
+/// Who the mail comes from.
+pub struct Sender<'a> {
+    pub config: &'a Config,
+    pub signing_key: &'a SigningKey,
+    pub town: Option<&'a tenant::Model>,
 }
 
 /// Header text with no line breaks or control characters, so nothing a town or a
@@ -37,28 +54,89 @@ pub fn header_text(raw: &str) -> String {
         .join(" ")
 }
 
-/// Builds the message for `recipient`: the town's name as sender name and its
-/// contact as `Reply-To` (the platform's name for platform mail).
-pub fn compose(
-    mail_from: &str,
-    town: Option<&tenant::Model>,
-    payload: &MailPayload,
-    recipient: &str,
-) -> Result<Message, SendError> {
+/// "Mairie de Hanches", "Mairie d’Orléans".
+pub fn town_sender_name(town: &str) -> String {
+    let town = header_text(town);
+    let elides = town.chars().next().is_some_and(|c| "AEIOUYÂÀÉÈÊÎÏÔÛÜaeiouy".contains(c));
+    if elides { format!("Mairie d’{town}") } else { format!("Mairie de {town}") }
+}
+
+/// Builds the message for `recipient`.
+pub fn compose(sender: &Sender<'_>, payload: &MailPayload, recipient: &str) -> Result<Message, SendError> {
     let permanent = |what: &str, e: &dyn std::fmt::Display| SendError::Permanent(format!("{what}: {e}"));
-    let sender_name = town.map_or_else(|| "Participation".to_owned(), |t| header_text(&t.name));
-    let from = Mailbox::new(Some(sender_name), mail_from.parse().map_err(|e| permanent("MAIL_FROM", &e))?);
+    let sender_name = sender.town.map_or_else(|| "Participation".to_owned(), |t| town_sender_name(&t.name));
+    let unsubscribe_url = match (&payload.topic, sender.town) {
+        (Some(topic), Some(town)) => {
+            let token =
+                UnsubscribeToken { tenant_id: town.id, email: recipient.to_owned(), topic: topic.clone() };
+            Some(format!(
+                "{}://{}.{}/unsubscribe/{}",
+                sender.config.public_url_scheme.as_str(),
+                town.slug,
+                sender.config.platform_domain,
+                token.sign(sender.signing_key)
+            ))
+        }
+        _ => None,
+    };
+    let rendered = render::render(&payload.mail, payload.locale, &sender_name, unsubscribe_url.as_deref())
+        .map_err(|e| permanent("template", &e))?;
+    let from = Mailbox::new(
+        Some(sender_name),
+        sender.config.mail_from.parse().map_err(|e| permanent("MAIL_FROM", &e))?,
+    );
     let to: Mailbox = recipient.parse().map_err(|e| permanent("recipient address", &e))?;
     let mut builder = Message::builder()
         .message_id(None)
         .date_now()
         .from(from)
         .to(to)
-        .subject(header_text(&payload.subject));
-    if let Some(reply_to) = town.and_then(|t| t.contact_email.parse::<Mailbox>().ok()) {
+        .subject(header_text(&rendered.subject));
+    if let Some(reply_to) = sender.town.and_then(|t| t.contact_email.parse::<Mailbox>().ok()) {
         builder = builder.reply_to(reply_to);
     }
-    builder.header(ContentType::TEXT_PLAIN).body(payload.text.clone()).map_err(|e| permanent("message", &e))
+    if let Some(url) = &unsubscribe_url {
+        builder = builder.header(ListUnsubscribe(format!("<{url}>"))).header(ListUnsubscribePost);
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(rendered.text, rendered.html))
+        .map_err(|e| permanent("message", &e))
+}
+
+/// `List-Unsubscribe` (RFC 2369).
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
 }
 
 #[cfg(test)]
@@ -72,10 +150,9 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_recipient_is_a_permanent_failure() {
-        let payload = MailPayload { recipients: vec![], subject: "s".into(), text: "t".into() };
-        let err = compose("noreply@example.fr", None, &payload, "not an address").unwrap_err();
-        assert!(matches!(err, SendError::Permanent(_)));
-        assert!(compose("noreply@example.fr", None, &payload, "marie@example.fr").is_ok());
+    fn the_sender_name_elides_before_a_vowel() {
+        assert_eq!(town_sender_name("Hanches"), "Mairie de Hanches");
+        assert_eq!(town_sender_name("Orléans"), "Mairie d’Orléans");
+        assert_eq!(town_sender_name("Évry\r\nBcc: x"), "Mairie d’Évry Bcc: x");
     }
 }

@@ -1,75 +1,113 @@
-//! Sending deliveries and recording what happened.
-use std::time::Instant;
+//! Sending a batch of deliveries and recording what happened.
+use std::{
+    collections::{HashMap, hash_map::Entry},
+    sync::Arc,
+    time::Instant,
+};
 
-use anyhow::Context;
 use chrono::Utc;
+use entity::{delivery, tenant};
 use futures_util::{StreamExt, stream};
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use crate::{
     backoff::retry_delay,
-    compose::{MailPayload, compose},
+    compose::{MailPayload, Sender, compose},
     mailer::SendError,
     store::{self, AttemptResult},
     worker::Worker,
 };
 
-/// Sends each delivery of the batch, a few at a time; a delivery another worker
-/// holds, or already sent, is skipped.
+/// An event's payload and town, loaded once per batch.
+struct Prepared {
+    payload: Result<MailPayload, SendError>,
+    town: Option<tenant::Model>,
+}
+
+/// Sends the deliveries of the batch this worker can lease, a few at a time; a
+/// delivery another worker holds, or already sent, is skipped.
 pub async fn send_batch(worker: &Worker, ids: &[Uuid]) -> anyhow::Result<()> {
-    let results: Vec<anyhow::Result<()>> = stream::iter(ids.iter().copied())
-        .map(|id| send_one(worker, id))
+    let now = Utc::now();
+    let leased = store::lease_many(&worker.db, ids, now, now + worker.settings.lease).await?;
+    let mut prepared: HashMap<Uuid, Arc<Prepared>> = HashMap::new();
+    for d in &leased {
+        if let Entry::Vacant(slot) = prepared.entry(d.event_id) {
+            slot.insert(Arc::new(prepare(worker, d.event_id).await?));
+        }
+    }
+    let outcomes: Vec<(delivery::Model, AttemptResult)> = stream::iter(leased)
+        .map(|d| {
+            let p = prepared.get(&d.event_id).cloned();
+            async move {
+                let result = attempt(worker, &d, p.as_deref()).await;
+                (d, result)
+            }
+        })
         .buffer_unordered(worker.settings.concurrency.max(1))
         .collect()
         .await;
-    results.into_iter().collect()
+    let mut sent = Vec::new();
+    for (d, result) in outcomes {
+        count(worker, &result);
+        if result == AttemptResult::Sent {
+            sent.push(d.id);
+        } else {
+            tracing::info!(delivery_id = %d.id, attempts = d.attempts + 1, ?result, "mail not sent");
+            store::record_attempt(&worker.db, d.id, d.attempts + 1, &result).await?;
+        }
+    }
+    store::mark_sent_many(&worker.db, &sent, Utc::now()).await?;
+    Ok(())
 }
 
-async fn send_one(worker: &Worker, id: Uuid) -> anyhow::Result<()> {
-    let now = Utc::now();
-    if !store::lease(&worker.db, id, now, now + worker.settings.lease).await? {
-        return Ok(());
-    }
-    let delivery = store::delivery(&worker.db, id).await?.context("leased delivery vanished")?;
-    let event = store::event(&worker.db, delivery.event_id).await?.context("event of a delivery vanished")?;
+async fn prepare(worker: &Worker, event_id: Uuid) -> anyhow::Result<Prepared> {
+    let Some(event) = store::event(&worker.db, event_id).await? else {
+        return Ok(Prepared { payload: Err(SendError::Permanent("event deleted".into())), town: None });
+    };
     let town = match event.tenant_id {
-        Some(tid) => entity::tenant::Entity::find_by_id(tid).one(&worker.db).await?,
+        Some(id) => tenant::Entity::find_by_id(id).one(&worker.db).await?,
         None => None,
     };
-    let attempts = delivery.attempts + 1;
-    let sent = match MailPayload::of(&event)
-        .and_then(|payload| compose(&worker.config.mail_from, town.as_ref(), &payload, &delivery.recipient))
-    {
-        Ok(message) => {
-            let started = Instant::now();
-            let sent = worker.mailer.send(&message).await;
-            worker
-                .metrics
-                .send_seconds
-                .with_label_values(&["default"])
-                .observe(started.elapsed().as_secs_f64());
-            sent
+    Ok(Prepared { payload: MailPayload::of(&event), town })
+}
+
+async fn attempt(worker: &Worker, d: &delivery::Model, prepared: Option<&Prepared>) -> AttemptResult {
+    let sent = match prepared {
+        None => Err(SendError::Permanent("event missing".into())),
+        Some(Prepared { payload: Err(e), .. }) => Err(e.clone()),
+        Some(Prepared { payload: Ok(payload), town }) => {
+            let sender =
+                Sender { config: &worker.config, signing_key: &worker.signing_key, town: town.as_ref() };
+            match compose(&sender, payload, &d.recipient) {
+                Ok(message) => {
+                    let started = Instant::now();
+                    let sent = worker.mailer.send(&message).await;
+                    let seconds = started.elapsed().as_secs_f64();
+                    worker.metrics.send_seconds.with_label_values(&["smtp"]).observe(seconds);
+                    sent
+                }
+                Err(e) => Err(e),
+            }
         }
-        Err(e) => Err(e),
     };
-    let result = match sent {
+    let attempts = (d.attempts + 1) as u32;
+    match sent {
         Ok(()) => AttemptResult::Sent,
         Err(SendError::Permanent(error)) => AttemptResult::Failed { error },
-        Err(SendError::Transient(error)) if attempts as u32 >= worker.settings.max_attempts => {
+        Err(SendError::Transient(error)) if attempts >= worker.settings.max_attempts => {
             AttemptResult::Dead { error }
         }
         Err(SendError::Transient(error)) => {
-            let delay = retry_delay(
-                attempts as u32,
-                worker.settings.retry_base,
-                worker.settings.retry_cap,
-                rand::random(),
-            );
+            let s = &worker.settings;
+            let delay = retry_delay(attempts, s.retry_base, s.retry_cap, rand::random());
             AttemptResult::Retry { error, at: Utc::now() + delay }
         }
-    };
-    let label = match &result {
+    }
+}
+
+fn count(worker: &Worker, result: &AttemptResult) {
+    let label = match result {
         AttemptResult::Sent => "sent",
         AttemptResult::Retry { .. } => {
             worker.metrics.retries.inc();
@@ -82,8 +120,4 @@ async fn send_one(worker: &Worker, id: Uuid) -> anyhow::Result<()> {
         }
     };
     worker.metrics.deliveries.with_label_values(&[label]).inc();
-    if !matches!(result, AttemptResult::Sent) {
-        tracing::info!(delivery_id = %id, attempts, outcome = label, "mail not sent");
-    }
-    store::record_attempt(&worker.db, id, attempts, &result).await.context("recording attempt")
 }

@@ -19,7 +19,9 @@ pub mod job;
 pub mod mailer;
 pub mod metrics;
 pub mod queue;
+pub mod render;
 pub mod store;
+pub mod unsubscribe;
 pub mod worker;
 
 use crate::{
@@ -79,6 +81,7 @@ pub async fn build_worker(state: &AppState) -> anyhow::Result<Worker> {
         queue,
         mailer: mailer::from_config(&config)?,
         settings: WorkerSettings::from_config(&config),
+        signing_key: state.signing_key.clone(),
         config,
         metrics,
     })

@@ -5,7 +5,7 @@ use entity::{delivery, outbox};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
-    sea_query::{Expr, LockBehavior, LockType, OnConflict},
+    sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict},
 };
 use uuid::Uuid;
 
@@ -116,17 +116,17 @@ pub async fn mark_processed(db: &impl ConnectionTrait, event_id: Uuid) -> Result
         .map(|_| ())
 }
 
-/// Takes the delivery for `lease` if it is queued, due and not held by another
-/// worker; `false` means someone else has it or it is done.
-pub async fn lease(
+/// Takes for `until` those of `ids` that are queued, due and not held by another
+/// worker, and returns them; the others are being sent elsewhere or are done.
+pub async fn lease_many(
     db: &impl ConnectionTrait,
-    id: Uuid,
+    ids: &[Uuid],
     now: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let taken = delivery::Entity::update_many()
+) -> Result<Vec<delivery::Model>, DbErr> {
+    delivery::Entity::update_many()
         .col_expr(delivery::Column::LockedUntil, Expr::value(until))
-        .filter(delivery::Column::Id.eq(id))
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
         .filter(delivery::Column::Status.eq(status::QUEUED))
         .filter(delivery::Column::NextAttemptAt.lte(now))
         .filter(
@@ -134,14 +134,30 @@ pub async fn lease(
                 .add(delivery::Column::LockedUntil.is_null())
                 .add(delivery::Column::LockedUntil.lt(now)),
         )
-        .exec(db)
-        .await?;
-    Ok(taken.rows_affected == 1)
+        .exec_with_returning(db)
+        .await
 }
 
-/// A delivery by id.
-pub async fn delivery(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<delivery::Model>, DbErr> {
-    delivery::Entity::find_by_id(id).one(db).await
+/// Records a successful first-or-later attempt for many deliveries in one statement.
+pub async fn mark_sent_many(
+    db: &impl ConnectionTrait,
+    sent: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if sent.is_empty() {
+        return Ok(());
+    }
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(status::SENT))
+        .col_expr(delivery::Column::Attempts, Expr::col(delivery::Column::Attempts).add(1))
+        .col_expr(delivery::Column::SentAt, Expr::value(now))
+        .col_expr(delivery::Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+        .filter(delivery::Column::Id.is_in(sent.iter().copied()))
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 /// What became of one sending attempt.

@@ -36,7 +36,9 @@ impl WorkerSettings {
         WorkerSettings {
             jobs_per_receive: 4,
             deliveries_per_job: 50,
-            concurrency: 8,
+            // Below the SMTP pool size: lettre parks a connection asynchronously after
+            // each send, and a busier worker would open extra ones meanwhile.
+            concurrency: 4,
             lease: Duration::from_secs(120),
             retry_base: Duration::from_secs(30),
             retry_cap: Duration::from_secs(3600),
@@ -63,6 +65,7 @@ pub struct Worker {
     pub queue: Arc<dyn JobQueue>,
     pub mailer: Arc<dyn Mailer>,
     pub config: Arc<Config>,
+    pub signing_key: common::signing::SigningKey,
     pub settings: WorkerSettings,
     pub metrics: MailMetrics,
 }

@@ -1,0 +1,134 @@
+//! Mail bodies from compiled templates: a plain-text and an HTML part, French
+//! by default, English on request.
+use askama::Template;
+use common::i18n::Lang;
+use serde::Deserialize;
+
+/// The mails the platform knows how to write, with what each needs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "template", content = "params", rename_all = "snake_case")]
+pub enum MailTemplate {
+    /// A message written by a town (announcements, notices).
+    Notice { subject: String, body: String },
+}
+
+/// A message ready for the envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The footer of mail one may opt out of.
+struct Footer {
+    why: &'static str,
+    unsubscribe: &'static str,
+}
+
+impl Footer {
+    fn new(lang: Lang) -> Self {
+        match lang {
+            Lang::Fr => Footer {
+                why: "Vous recevez ce message car vous suivez la participation citoyenne de votre commune.",
+                unsubscribe: "Se désabonner",
+            },
+            Lang::En => Footer {
+                why: "You receive this message because you follow your town’s citizen participation.",
+                unsubscribe: "Unsubscribe",
+            },
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.txt")]
+struct NoticeText<'a> {
+    body: &'a str,
+    unsubscribe_url: Option<&'a str>,
+    footer: Footer,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.html")]
+struct NoticeHtml<'a> {
+    lang: &'a str,
+    subject: &'a str,
+    sender: &'a str,
+    paragraphs: Vec<Vec<&'a str>>,
+    unsubscribe_url: Option<&'a str>,
+    footer: Footer,
+}
+
+/// Renders `template` for a reader of `lang`, signed by `sender`.
+pub fn render(
+    template: &MailTemplate,
+    lang: Lang,
+    sender: &str,
+    unsubscribe_url: Option<&str>,
+) -> Result<Rendered, askama::Error> {
+    match template {
+        MailTemplate::Notice { subject, body } => {
+            let body = body.replace("\r\n", "\n");
+            let paragraphs = body
+                .split("\n\n")
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| p.lines().collect())
+                .collect();
+            let text =
+                NoticeText { body: body.trim(), unsubscribe_url, footer: Footer::new(lang) }.render()?;
+            let html = NoticeHtml {
+                lang: lang.tag(),
+                subject,
+                sender,
+                paragraphs,
+                unsubscribe_url,
+                footer: Footer::new(lang),
+            }
+            .render()?;
+            Ok(Rendered { subject: subject.clone(), text, html })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(body: &str) -> MailTemplate {
+        MailTemplate::Notice { subject: "Réunion".into(), body: body.into() }
+    }
+
+    #[test]
+    fn html_is_escaped_and_keeps_paragraphs() {
+        let r = render(&notice("<script>x</script>\nligne 2\n\nParagraphe & 2"), Lang::Fr, "Mairie", None)
+            .unwrap();
+        assert!(!r.html.contains("<script>"));
+        assert!(r.html.contains("&#60;script&#62;x&#60;/script&#62;<br>ligne 2</p>"), "{}", r.html);
+        assert!(r.html.contains("Paragraphe &#38; 2"), "{}", r.html);
+        assert!(r.html.contains("lang=\"fr\""));
+        assert!(r.text.starts_with("<script>x</script>\nligne 2"));
+        assert!(!r.text.contains("désabonner"));
+    }
+
+    #[test]
+    fn the_footer_speaks_the_reader_language() {
+        let url = "https://hanches.example.fr/unsubscribe/abc.def";
+        let fr = render(&notice("Bonjour"), Lang::Fr, "Mairie de Hanches", Some(url)).unwrap();
+        assert!(fr.text.contains(&format!("Se désabonner : {url}")));
+        assert!(fr.html.contains(&format!("<a href=\"{url}\"")));
+        let en = render(&notice("Hello"), Lang::En, "Mairie de Hanches", Some(url)).unwrap();
+        assert!(en.text.contains("Unsubscribe") && en.html.contains("lang=\"en\""));
+    }
+
+    #[test]
+    fn payloads_name_their_template() {
+        let t: MailTemplate = serde_json::from_value(
+            serde_json::json!({"template": "notice", "params": {"subject": "s", "body": "b"}}),
+        )
+        .unwrap();
+        assert_eq!(t, MailTemplate::Notice { subject: "s".into(), body: "b".into() });
+        assert!(serde_json::from_value::<MailTemplate>(serde_json::json!({"template": "other"})).is_err());
+    }
+}
