@@ -14,7 +14,7 @@ use notifications::{
     worker::{Outcome, Worker, WorkerSettings},
 };
 use participation_tests::{
-    TestApp,
+    PLATFORM_DOMAIN, TestApp,
     smtp::{Reply, SmtpSink},
     spawn_app, spawn_app_running_worker,
 };
@@ -338,19 +338,46 @@ async fn unreadable_and_overdelivered_messages_go_to_the_dead_letter_stream() {
 }
 
 #[tokio::test]
-async fn the_embedded_default_writes_mail_files() {
+async fn the_embedded_default_writes_mail_files_shown_on_the_dev_page() {
     let app = spawn_app_running_worker(&[]).await;
-    record(&app, None, event(&["marie@example.fr"], "Fichier")).await;
+    record(&app, None, event(&["marie@example.fr"], "Fichier à lire")).await;
     let dir = app.state.config.data_dir.join("mail");
+    let mut file = None;
     for _ in 0..200 {
         let files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().collect()).unwrap_or_default();
-        if let Some(file) = files.iter().find(|f| f.path().extension().is_some_and(|e| e == "eml")) {
-            let raw = std::fs::read(file.path()).unwrap();
-            let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
-            assert_eq!(parsed.subject(), Some("Fichier"));
-            return;
+        file = files.iter().map(|f| f.file_name().into_string().unwrap()).find(|n| n.ends_with(".eml"));
+        if file.is_some() {
+            break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("no mail file was written under {}", dir.display());
+    let file = file.unwrap_or_else(|| panic!("no mail file was written under {}", dir.display()));
+    let raw = std::fs::read(dir.join(&file)).unwrap();
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(parsed.subject(), Some("Fichier à lire"));
+
+    let page = app.get(PLATFORM_DOMAIN, "/_dev/mail").send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Fichier à lire") && html.contains(&file), "{html}");
+    let one = app.get(PLATFORM_DOMAIN, &format!("/_dev/mail/{file}")).send().await.unwrap();
+    assert_eq!(one.headers()["content-type"], "text/plain; charset=utf-8");
+    assert!(one.text().await.unwrap().contains("Subject:"));
+    for bad in ["/_dev/mail/..%2Fsigning.key", "/_dev/mail/missing.eml"] {
+        assert_eq!(app.get(PLATFORM_DOMAIN, bad).send().await.unwrap().status(), 404, "{bad}");
+    }
+    let metrics = app.client.get(format!("{}/metrics", app.metrics_address)).send().await.unwrap();
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("mail_deliveries_total{status=\"sent\"} 1"), "{text}");
+}
+
+#[tokio::test]
+async fn with_smtp_configured_the_platform_sends_through_it_and_has_no_dev_page() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_running_worker(&[("SMTP_URL", sink.url())]).await;
+    let town = app.create_town("hanches", "28191", "active").await;
+    record(&app, Some(town), event(&["marie@example.fr", "paul@example.fr"], "Par SMTP")).await;
+    let mails = sink.wait_for(2, Duration::from_secs(20)).await;
+    assert_eq!(mails.len(), 2);
+    assert_eq!(app.get(PLATFORM_DOMAIN, "/_dev/mail").send().await.unwrap().status(), 404);
 }

@@ -20,6 +20,7 @@ pub mod mailer;
 pub mod metrics;
 pub mod queue;
 pub mod render;
+pub mod routes;
 pub mod store;
 pub mod unsubscribe;
 pub mod worker;
@@ -38,7 +39,9 @@ pub const WORKER: ServiceSpec =
     ServiceSpec { name: "worker", configure: |_| {}, openapi: empty_openapi, background: Some(start_worker) };
 
 /// Registers the service's routes; its health routes come with every server.
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    routes::dev_mail::configure(cfg);
+}
 
 /// The service's part of the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {

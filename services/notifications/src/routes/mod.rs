@@ -1,0 +1,2 @@
+//! HTTP routes of the notifications service.
+pub mod dev_mail;
