@@ -89,12 +89,16 @@ impl Worker {
             return Ok(Outcome::EmptyQueue);
         }
         let jobs = received.len();
-        for item in received {
-            let handled = match &item.job {
+        // The jobs in hand are handled side by side; the mailer caps the connections.
+        let handled = futures_util::future::join_all(received.iter().map(|item| async move {
+            match &item.job {
                 Job::Expand { event_id } => expand::expand_event(self, *event_id).await,
                 Job::Send { delivery_ids } => deliver::send_batch(self, delivery_ids).await,
-            };
-            match handled {
+            }
+        }))
+        .await;
+        for (item, result) in received.iter().zip(handled) {
+            match result {
                 Ok(()) => self.queue.ack(&item.receipt).await?,
                 // Left unacknowledged: it comes back after the visibility timeout.
                 Err(e) => {

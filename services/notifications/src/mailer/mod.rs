@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 
 pub use files::FileMailer;
 pub use rate::RateLimiter;
-pub use smtp::SmtpMailer;
+pub use smtp::{POOL_SIZE, SmtpMailer};
 
 use common::config::Config;
 
@@ -32,11 +32,10 @@ pub trait Mailer: Send + Sync {
 /// SMTP when `SMTP_URL` is set, files under `DATA_DIR/mail` otherwise.
 pub fn from_config(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
     Ok(match &config.smtp_url {
-        Some(url) => Arc::new(SmtpMailer::from_url(
-            url.expose(),
-            config.mail_rate_per_second,
-            Duration::from_secs(30),
-        )?),
+        Some(url) => Arc::new(
+            SmtpMailer::from_url(url.expose(), config.mail_rate_per_second, Duration::from_secs(30))
+                .map_err(anyhow::Error::msg)?,
+        ),
         None => Arc::new(FileMailer::new(config.data_dir.join("mail"))),
     })
 }

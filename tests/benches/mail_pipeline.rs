@@ -1,0 +1,181 @@
+//! One event fanned out to 10,000 recipients through the whole pipeline (outbox,
+//! relay, queue, expansion, deliveries, SMTP), and, in the same run, lettre alone
+//! sending the same messages over a pooled connection to the same kind of sink.
+//!
+//! `cargo bench -p participation-tests --bench mail_pipeline` (SQLite and the
+//! in-process queue); with `TEST_DATABASE_URL` and `TEST_REDIS_URL`, PostgreSQL
+//! and Redis Streams. `MAIL_BENCH_RECIPIENTS` changes the 10,000.
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use common::{
+    config::Config,
+    outbox::{self, NewEvent},
+    signing::SigningKey,
+};
+use futures_util::{StreamExt, stream};
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
+    transport::smtp::{PoolConfig, client::AsyncSmtpConnection, extension::ClientId},
+};
+use notifications::{
+    compose::{MailPayload, Sender, compose},
+    mailer::SmtpMailer,
+    metrics::MailMetrics,
+    queue::{JobQueue, MemoryQueue, RedisQueue, RedisQueueSettings},
+    worker::{Worker, WorkerSettings},
+};
+use participation_tests::{TestDatabase, smtp::SmtpSink};
+use sea_orm::TransactionTrait;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("MAIL_BENCH_RECIPIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let database = TestDatabase::create().await;
+    let sink = SmtpSink::start_counting().await;
+    let mut env = HashMap::from([
+        ("DATA_DIR", database.data_dir().display().to_string()),
+        ("DATABASE_URL", database.url().to_owned()),
+        ("SMTP_URL", sink.url()),
+        ("MAIL_RATE_PER_SECOND", "0".to_owned()),
+    ]);
+    let redis = std::env::var("TEST_REDIS_URL").ok();
+    if let Some(url) = &redis {
+        env.insert("REDIS_URL", url.clone());
+    }
+    let config = Arc::new(Config::from_lookup(|k| env.get(k).cloned()).expect("config"));
+    let db = common::db::connect(&config).await.expect("database");
+    common::db::migrate(&db).await.expect("migrations");
+    let queue: Arc<dyn JobQueue> = match &redis {
+        Some(url) => {
+            let prefix = format!("bench-{}", uuid::Uuid::new_v4().simple());
+            Arc::new(RedisQueue::connect(url, RedisQueueSettings::new(&prefix)).await.expect("redis"))
+        }
+        None => Arc::new(MemoryQueue::new()),
+    };
+    let signing_key = SigningKey::from_bytes(&[9; 32]);
+    let worker = Worker {
+        db: db.clone(),
+        queue,
+        mailer: Arc::new(SmtpMailer::from_url(&sink.url(), 0, Duration::from_secs(30)).expect("mailer")),
+        signing_key: signing_key.clone(),
+        settings: WorkerSettings::from_config(&config),
+        config: config.clone(),
+        metrics: MailMetrics::register(&prometheus::Registry::new()).expect("metrics"),
+    };
+    let recipients: Vec<String> = (0..n).map(|i| format!("habitant{i}@example.fr")).collect();
+    let payload = json!({
+        "recipients": recipients,
+        "mail": { "template": "notice", "params": {
+            "subject": "Lettre d’information de la commune",
+            "body": "Bonjour,\n\nLa consultation sur le plan vélo est ouverte jusqu’au 15 décembre.\n\nÀ bientôt.",
+        }},
+    });
+
+    // The whole pipeline: the clock starts at the commit of the event.
+    let started = Instant::now();
+    let txn = db.begin().await.expect("begin");
+    outbox::record(
+        &txn,
+        None,
+        NewEvent { kind: "bench".into(), payload: payload.clone(), idempotency_key: "bench".into() },
+    )
+    .await
+    .expect("record");
+    txn.commit().await.expect("commit");
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(worker.clone().run_until_stopped(stop.clone()));
+    sink.wait_for(n, Duration::from_secs(600)).await;
+    let pipeline = started.elapsed();
+    stop.cancel();
+    let _ = running.await;
+    let pipeline_peak = peak_rss_mib();
+
+    // lettre alone: the same messages, composed beforehand, over as many connections
+    // as the pipeline sends on at once, each opened with TCP_NODELAY as the mailer does.
+    let parsed: MailPayload = serde_json::from_value(payload).expect("payload");
+    let sender = Sender { config: &config, signing_key: &signing_key, town: None };
+    let messages: Vec<_> =
+        recipients.iter().map(|r| compose(&sender, &parsed, r).expect("compose")).collect();
+    let alone_sink = SmtpSink::start_counting().await;
+    let lanes = notifications::mailer::POOL_SIZE;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for lane in 0..lanes {
+        let share: Vec<_> = messages.iter().skip(lane).step_by(lanes).cloned().collect();
+        let addr = alone_sink.addr;
+        tasks.push(tokio::spawn(async move {
+            let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            tcp.set_nodelay(true).expect("nodelay");
+            let hello = ClientId::default();
+            let mut conn =
+                AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello).await.expect("ehlo");
+            for m in share {
+                conn.send(m.envelope(), &m.formatted()).await.expect("send");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("lane");
+    }
+    let alone = started.elapsed();
+    assert_eq!(alone_sink.count(), n);
+
+    // For reference: lettre's own pooled transport, whose sockets keep Nagle's algorithm.
+    let sample = n.min(500);
+    let pooled_sink = SmtpSink::start_counting().await;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&pooled_sink.url())
+        .expect("transport")
+        .pool_config(PoolConfig::new().max_size(8))
+        .build();
+    let started = Instant::now();
+    stream::iter(messages.into_iter().take(sample))
+        .map(|m| {
+            let t = transport.clone();
+            async move { t.send(m).await.expect("send") }
+        })
+        .buffer_unordered(lanes)
+        .collect::<Vec<_>>()
+        .await;
+    let pooled = started.elapsed();
+
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
+    let backend = if database.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    let queue = if redis.is_some() { "Redis Streams" } else { "in-process" };
+    println!("mail fan-out of one event to {n} recipients ({backend}, {queue} queue, local SMTP sink)");
+    println!("| path | seconds | mails/s |");
+    println!("|---|---:|---:|");
+    println!(
+        "| whole pipeline (commit → last mail accepted) | {:.2} | {:.0} |",
+        pipeline.as_secs_f64(),
+        rate(pipeline)
+    );
+    println!(
+        "| lettre alone, {lanes} connections with TCP_NODELAY | {:.2} | {:.0} |",
+        alone.as_secs_f64(),
+        rate(alone)
+    );
+    println!(
+        "| lettre's own pooled transport, {lanes} at once ({sample} mails) | {:.2} | {:.0} |",
+        pooled.as_secs_f64(),
+        sample as f64 / pooled.as_secs_f64()
+    );
+    println!("ratio pipeline / lettre alone: {:.2}", rate(pipeline) / rate(alone));
+    println!(
+        "peak resident memory after the pipeline run (whole bench process, sink included): {pipeline_peak:.1} MiB"
+    );
+}
