@@ -83,6 +83,8 @@ pub struct Config {
     pub mail_rate_per_second: u32,
     /// Attempts after which a transiently failing mail is given up (`dead`).
     pub mail_max_attempts: u32,
+    /// A mail job or delivery untouched this long is taken over by another worker.
+    pub mail_visibility_timeout_secs: u32,
     /// Key for signed links (unsubscribe); generated under `DATA_DIR` when unset.
     pub signing_key: Option<SecretUrl>,
 }
@@ -161,6 +163,7 @@ impl Config {
             redis_key_prefix,
             mail_rate_per_second: number("MAIL_RATE_PER_SECOND", 50, 0)?,
             mail_max_attempts: number("MAIL_MAX_ATTEMPTS", 6, 1)?,
+            mail_visibility_timeout_secs: number("MAIL_VISIBILITY_TIMEOUT", 120, 1)?,
             listen_addr: addr("LISTEN_ADDR", "127.0.0.1:8080")?,
             metrics_addr: addr("METRICS_ADDR", "127.0.0.1:9898")?,
             platform_domain,

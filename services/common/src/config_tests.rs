@@ -39,6 +39,7 @@ fn each_bad_value_names_its_variable() {
         ("MAIL_RATE_PER_SECOND", "-1"),
         ("MAIL_MAX_ATTEMPTS", "0"),
         ("SIGNING_KEY", "short"),
+        ("MAIL_VISIBILITY_TIMEOUT", "0"),
     ] {
         let err = load(&[(var, value)]).unwrap_err();
         assert_eq!(err.var, var, "{var}={value}");

@@ -1,6 +1,6 @@
 //! The mail pipeline: outbox relay, job queue (Redis Streams or in-process),
 //! worker, SMTP or file mailer.
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use actix_web::web;
 use anyhow::Context;
@@ -72,9 +72,15 @@ pub async fn build_worker(state: &AppState) -> anyhow::Result<Worker> {
     let config = state.config.clone();
     let queue: Arc<dyn JobQueue> = match &config.redis_url {
         Some(url) => Arc::new(
-            RedisQueue::connect(url.expose(), RedisQueueSettings::new(&config.redis_key_prefix))
-                .await
-                .context("cannot open the mail queue on Redis")?,
+            RedisQueue::connect(
+                url.expose(),
+                RedisQueueSettings {
+                    visibility_timeout: Duration::from_secs(config.mail_visibility_timeout_secs.into()),
+                    ..RedisQueueSettings::new(&config.redis_key_prefix)
+                },
+            )
+            .await
+            .context("cannot open the mail queue on Redis")?,
         ),
         None => Arc::new(MemoryQueue::new()),
     };

@@ -33,20 +33,21 @@ pub struct WorkerSettings {
 impl WorkerSettings {
     /// Defaults for production, with the attempt limit from the configuration.
     pub fn from_config(config: &Config) -> Self {
+        let visibility = Duration::from_secs(config.mail_visibility_timeout_secs.into());
         WorkerSettings {
             jobs_per_receive: 4,
             deliveries_per_job: 50,
             // Below the SMTP pool size: lettre parks a connection asynchronously after
             // each send, and a busier worker would open extra ones meanwhile.
             concurrency: 4,
-            lease: Duration::from_secs(120),
+            lease: visibility,
             retry_base: Duration::from_secs(30),
             retry_cap: Duration::from_secs(3600),
             max_attempts: config.mail_max_attempts,
-            requeue_after: Duration::from_secs(300),
+            requeue_after: visibility,
             receive_wait: Duration::from_secs(1),
             relay_every: Duration::from_millis(250),
-            sweep_every: Duration::from_secs(5),
+            sweep_every: (visibility / 4).clamp(Duration::from_millis(500), Duration::from_secs(5)),
         }
     }
 }
