@@ -28,7 +28,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // With WAL, NORMAL survives any process crash; only a power loss may drop the
+        // last commits. FULL would fsync every commit of the mail worker.
+        .map_sqlx_sqlite_opts(|o| o.synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal));
     let db = Database::connect(options).await.context("cannot open the database named by DATABASE_URL")?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers go on while a write commits; it is stored in the file.

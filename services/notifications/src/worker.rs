@@ -4,9 +4,17 @@ use std::{sync::Arc, time::Duration};
 
 use common::config::Config;
 use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::{deliver, expand, job::Job, mailer::Mailer, metrics::MailMetrics, queue::JobQueue, store};
+use crate::{
+    deliver, expand,
+    job::Job,
+    mailer::Mailer,
+    metrics::MailMetrics,
+    queue::{JobQueue, Received},
+    store,
+};
 
 /// Tunables of the worker.
 #[derive(Debug, Clone)]
@@ -91,23 +99,26 @@ impl Worker {
         }
         let jobs = received.len();
         // The jobs in hand are handled side by side; the mailer caps the connections.
-        let handled = futures_util::future::join_all(received.iter().map(|item| async move {
-            match &item.job {
-                Job::Expand { event_id } => expand::expand_event(self, *event_id).await,
-                Job::Send { delivery_ids } => deliver::send_batch(self, delivery_ids).await,
-            }
-        }))
-        .await;
-        for (item, result) in received.iter().zip(handled) {
-            match result {
-                Ok(()) => self.queue.ack(&item.receipt).await?,
-                // Left unacknowledged: it comes back after the visibility timeout.
-                Err(e) => {
-                    tracing::warn!(error = format!("{e:#}"), job = ?item.job, "job failed, will be retried")
-                }
+        let handled =
+            futures_util::future::join_all(received.into_iter().map(|item| self.handle(item))).await;
+        handled.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
+        Ok(Outcome::TaskCompleted { jobs })
+    }
+
+    /// Handles one job and acknowledges it; a job that fails stays unacknowledged
+    /// and comes back after the visibility timeout. Errs only if the queue does.
+    async fn handle(&self, item: Received) -> anyhow::Result<()> {
+        let handled = match &item.job {
+            Job::Expand { event_id } => expand::expand_event(self, *event_id).await,
+            Job::Send { delivery_ids } => deliver::send_batch(self, delivery_ids).await,
+        };
+        match handled {
+            Ok(()) => self.queue.ack(&item.receipt).await?,
+            Err(e) => {
+                tracing::warn!(error = format!("{e:#}"), job = ?item.job, "job failed, will be retried")
             }
         }
-        Ok(Outcome::TaskCompleted { jobs })
+        Ok(())
     }
 
     /// Queues again what is due but not on the queue: retries that came due,
@@ -160,15 +171,47 @@ impl Worker {
                 async move { w.sweep_once().await.map(|_| ()) }
             }
         }));
+        // Up to `jobs_per_receive` jobs in flight; a free slot takes the next job at
+        // once, rather than waiting for the slowest job of a round.
+        let slots = Arc::new(Semaphore::new(self.settings.jobs_per_receive));
         while !stop.is_cancelled() {
-            if let Err(e) = self.try_execute_task().await {
-                tracing::warn!(error = format!("{e:#}"), "mail worker step failed");
-                tokio::select! {
-                    _ = stop.cancelled() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            let Ok(first) = slots.clone().acquire_owned().await else { break };
+            let free = 1 + slots.available_permits();
+            let received = tokio::select! {
+                _ = stop.cancelled() => break,
+                received = self.queue.receive(free, self.settings.receive_wait) => received,
+            };
+            let mut first = Some(first);
+            match received {
+                Ok(items) => {
+                    for item in items {
+                        let permit = match first.take() {
+                            Some(p) => p,
+                            None => match slots.clone().acquire_owned().await {
+                                Ok(p) => p,
+                                Err(_) => break,
+                            },
+                        };
+                        let worker = self.clone();
+                        tokio::spawn(async move {
+                            if let Err(e) = worker.handle(item).await {
+                                tracing::warn!(error = format!("{e:#}"), "cannot acknowledge a mail job");
+                            }
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "mail queue unavailable");
+                    tokio::select! {
+                        _ = stop.cancelled() => {}
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
                 }
             }
         }
+        // Graceful stop: the jobs in hand finish (or stay unacknowledged for another worker).
+        let _ = slots.acquire_many(self.settings.jobs_per_receive as u32).await;
         let _ = tokio::join!(relay, sweep);
     }
 }
