@@ -19,7 +19,7 @@ pub async fn expand_event(worker: &Worker, event_id: Uuid) -> anyhow::Result<()>
     };
     store::insert_deliveries(&worker.db, &event, &recipients).await.context("creating deliveries")?;
     let queued = store::queued_for_event(&worker.db, event_id).await?;
-    worker.enqueue_deliveries(&queued).await?;
+    worker.publish_sends(&queued).await?;
     store::mark_processed(&worker.db, event_id).await?;
     Ok(())
 }

@@ -133,7 +133,9 @@ impl Worker {
             store::mark_relayed(&self.db, &events, now).await?;
         }
         let due = store::due_deliveries(&self.db, now, stale_before, 10_000).await?;
-        self.enqueue_deliveries(&due).await?;
+        if !due.is_empty() {
+            self.enqueue_deliveries(&due).await?;
+        }
         if let Ok(depth) = self.queue.depth().await {
             self.metrics.queue_depth.set(depth as i64);
         }
@@ -142,15 +144,21 @@ impl Worker {
 
     /// Puts send jobs for `ids` on the queue, in batches.
     pub async fn enqueue_deliveries(&self, ids: &[uuid::Uuid]) -> anyhow::Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
+        self.publish_sends(ids).await?;
+        store::mark_enqueued(&self.db, ids, chrono::Utc::now()).await?;
+        Ok(())
+    }
+
+    /// Puts send jobs for `ids` on the queue, in batches, without noting it
+    /// (deliveries just created are born enqueued).
+    pub async fn publish_sends(&self, ids: &[uuid::Uuid]) -> anyhow::Result<()> {
         let jobs: Vec<Job> = ids
             .chunks(self.settings.deliveries_per_job)
             .map(|chunk| Job::Send { delivery_ids: chunk.to_vec() })
             .collect();
-        self.queue.publish(&jobs).await?;
-        store::mark_enqueued(&self.db, ids, chrono::Utc::now()).await?;
+        if !jobs.is_empty() {
+            self.queue.publish(&jobs).await?;
+        }
         Ok(())
     }
 
