@@ -12,6 +12,7 @@ use std::{
 };
 
 use common::{
+    TenantScope,
     config::Config,
     outbox::{self, NewEvent},
     signing::SigningKey,
@@ -22,14 +23,14 @@ use lettre::{
     transport::smtp::{PoolConfig, client::AsyncSmtpConnection, extension::ClientId},
 };
 use notifications::{
-    compose::{MailPayload, Sender, compose},
+    compose::{MailPayload, Sender, compose, draft},
     mailer::SmtpMailer,
     metrics::MailMetrics,
     queue::{JobQueue, MemoryQueue, RedisQueue, RedisQueueSettings},
     worker::{Worker, WorkerSettings},
 };
 use participation_tests::{TestDatabase, smtp::SmtpSink};
-use sea_orm::TransactionTrait;
+use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -77,9 +78,27 @@ async fn main() {
         config: config.clone(),
         metrics: MailMetrics::register(&prometheus::Registry::new()).expect("metrics"),
     };
+    // A town's newsletter: each copy carries its reader's signed unsubscribe link.
+    let now = chrono::Utc::now();
+    let town = entity::tenant::ActiveModel {
+        id: Set(uuid::Uuid::new_v4()),
+        slug: Set("hanches".into()),
+        insee_code: Set("28191".into()),
+        name: Set("Hanches".into()),
+        status: Set("active".into()),
+        contact_email: Set("mairie@hanches.example.fr".into()),
+        contact_name: Set("Mairie".into()),
+        time_zone: Set("Europe/Paris".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&db)
+    .await
+    .expect("town");
     let recipients: Vec<String> = (0..n).map(|i| format!("habitant{i}@example.fr")).collect();
     let payload = json!({
         "recipients": recipients,
+        "topic": "announcements",
         "mail": { "template": "notice", "params": {
             "subject": "Lettre d’information de la commune",
             "body": "Bonjour,\n\nLa consultation sur le plan vélo est ouverte jusqu’au 15 décembre.\n\nÀ bientôt.",
@@ -91,7 +110,7 @@ async fn main() {
     let txn = db.begin().await.expect("begin");
     outbox::record(
         &txn,
-        None,
+        Some(TenantScope::for_operator_action(town.id)),
         NewEvent { kind: "bench".into(), payload: payload.clone(), idempotency_key: "bench".into() },
     )
     .await
@@ -112,9 +131,10 @@ async fn main() {
     // lettre alone: the same messages, composed beforehand, over as many connections
     // as the pipeline sends on at once, each opened with TCP_NODELAY as the mailer does.
     let parsed: MailPayload = serde_json::from_value(payload).expect("payload");
-    let sender = Sender { config: &config, signing_key: &signing_key, town: None };
+    let sender = Sender { config: &config, signing_key: &signing_key, town: Some(&town) };
+    let draft = draft(&sender, &parsed).expect("draft");
     let messages: Vec<_> =
-        recipients.iter().map(|r| compose(&sender, &parsed, r).expect("compose")).collect();
+        recipients.iter().map(|r| compose(&sender, &parsed, &draft, r).expect("compose")).collect();
     let alone_sink = SmtpSink::start_counting().await;
     let lanes = notifications::mailer::POOL_SIZE;
     let started = Instant::now();

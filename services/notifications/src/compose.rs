@@ -61,12 +61,51 @@ pub fn town_sender_name(town: &str) -> String {
     if elides { format!("Mairie d’{town}") } else { format!("Mairie de {town}") }
 }
 
-/// Builds the message for `recipient`.
-pub fn compose(sender: &Sender<'_>, payload: &MailPayload, recipient: &str) -> Result<Message, SendError> {
-    let permanent = |what: &str, e: &dyn std::fmt::Display| SendError::Permanent(format!("{what}: {e}"));
+/// Stands for the recipient's unsubscribe link in a draft; only URL-safe
+/// characters, so templates pass it through unchanged.
+const LINK_PLACEHOLDER: &str = "https://unsubscribe.invalid/recipient-link";
+
+/// An event's mail rendered once, for every recipient of a fan-out.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    sender_name: String,
+    subject: String,
+    text: String,
+    html: String,
+    /// Whether each copy carries its recipient's unsubscribe link.
+    personal_link: bool,
+}
+
+/// Renders the templates of `payload` once.
+pub fn draft(sender: &Sender<'_>, payload: &MailPayload) -> Result<Draft, SendError> {
     let sender_name = sender.town.map_or_else(|| "Participation".to_owned(), |t| town_sender_name(&t.name));
-    let unsubscribe_url = match (&payload.topic, sender.town) {
-        (Some(topic), Some(town)) => {
+    let personal_link = payload.topic.is_some() && sender.town.is_some();
+    let rendered = render::render(
+        &payload.mail,
+        payload.locale,
+        &sender_name,
+        personal_link.then_some(LINK_PLACEHOLDER),
+    )
+    .map_err(|e| SendError::Permanent(format!("template: {e}")))?;
+    Ok(Draft {
+        sender_name,
+        subject: header_text(&rendered.subject),
+        text: rendered.text,
+        html: rendered.html,
+        personal_link,
+    })
+}
+
+/// Builds the message for `recipient` from the event's draft.
+pub fn compose(
+    sender: &Sender<'_>,
+    payload: &MailPayload,
+    draft: &Draft,
+    recipient: &str,
+) -> Result<Message, SendError> {
+    let permanent = |what: &str, e: &dyn std::fmt::Display| SendError::Permanent(format!("{what}: {e}"));
+    let unsubscribe_url = match (draft.personal_link, &payload.topic, sender.town) {
+        (true, Some(topic), Some(town)) => {
             let token =
                 UnsubscribeToken { tenant_id: town.id, email: recipient.to_owned(), topic: topic.clone() };
             Some(format!(
@@ -79,28 +118,24 @@ pub fn compose(sender: &Sender<'_>, payload: &MailPayload, recipient: &str) -> R
         }
         _ => None,
     };
-    let rendered = render::render(&payload.mail, payload.locale, &sender_name, unsubscribe_url.as_deref())
-        .map_err(|e| permanent("template", &e))?;
+    let (text, html) = match &unsubscribe_url {
+        Some(url) => (draft.text.replace(LINK_PLACEHOLDER, url), draft.html.replace(LINK_PLACEHOLDER, url)),
+        None => (draft.text.clone(), draft.html.clone()),
+    };
     let from = Mailbox::new(
-        Some(sender_name),
+        Some(draft.sender_name.clone()),
         sender.config.mail_from.parse().map_err(|e| permanent("MAIL_FROM", &e))?,
     );
     let to: Mailbox = recipient.parse().map_err(|e| permanent("recipient address", &e))?;
-    let mut builder = Message::builder()
-        .message_id(None)
-        .date_now()
-        .from(from)
-        .to(to)
-        .subject(header_text(&rendered.subject));
+    let mut builder =
+        Message::builder().message_id(None).date_now().from(from).to(to).subject(draft.subject.clone());
     if let Some(reply_to) = sender.town.and_then(|t| t.contact_email.parse::<Mailbox>().ok()) {
         builder = builder.reply_to(reply_to);
     }
     if let Some(url) = &unsubscribe_url {
         builder = builder.header(ListUnsubscribe(format!("<{url}>"))).header(ListUnsubscribePost);
     }
-    builder
-        .multipart(MultiPart::alternative_plain_html(rendered.text, rendered.html))
-        .map_err(|e| permanent("message", &e))
+    builder.multipart(MultiPart::alternative_plain_html(text, html)).map_err(|e| permanent("message", &e))
 }
 
 /// `List-Unsubscribe` (RFC 2369).

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::{
     backoff::retry_delay,
-    compose::{MailPayload, Sender, compose},
+    compose::{Draft, MailPayload, Sender, compose, draft},
     mailer::SendError,
     store::{self, AttemptResult},
     worker::Worker,
@@ -21,7 +21,8 @@ use crate::{
 
 /// An event's payload and town, loaded once per batch.
 struct Prepared {
-    payload: Result<MailPayload, SendError>,
+    /// The payload and its mail rendered once for the whole batch.
+    mail: Result<(MailPayload, Draft), SendError>,
     town: Option<tenant::Model>,
 }
 
@@ -63,23 +64,25 @@ pub async fn send_batch(worker: &Worker, ids: &[Uuid]) -> anyhow::Result<()> {
 
 async fn prepare(worker: &Worker, event_id: Uuid) -> anyhow::Result<Prepared> {
     let Some(event) = store::event(&worker.db, event_id).await? else {
-        return Ok(Prepared { payload: Err(SendError::Permanent("event deleted".into())), town: None });
+        return Ok(Prepared { mail: Err(SendError::Permanent("event deleted".into())), town: None });
     };
     let town = match event.tenant_id {
         Some(id) => tenant::Entity::find_by_id(id).one(&worker.db).await?,
         None => None,
     };
-    Ok(Prepared { payload: MailPayload::of(&event), town })
+    let sender = Sender { config: &worker.config, signing_key: &worker.signing_key, town: town.as_ref() };
+    let mail = MailPayload::of(&event).and_then(|payload| draft(&sender, &payload).map(|d| (payload, d)));
+    Ok(Prepared { mail, town })
 }
 
 async fn attempt(worker: &Worker, d: &delivery::Model, prepared: Option<&Prepared>) -> AttemptResult {
     let sent = match prepared {
         None => Err(SendError::Permanent("event missing".into())),
-        Some(Prepared { payload: Err(e), .. }) => Err(e.clone()),
-        Some(Prepared { payload: Ok(payload), town }) => {
+        Some(Prepared { mail: Err(e), .. }) => Err(e.clone()),
+        Some(Prepared { mail: Ok((payload, draft)), town }) => {
             let sender =
                 Sender { config: &worker.config, signing_key: &worker.signing_key, town: town.as_ref() };
-            match compose(&sender, payload, &d.recipient) {
+            match compose(&sender, payload, draft, &d.recipient) {
                 Ok(message) => {
                     let started = Instant::now();
                     let sent = worker.mailer.send(&message).await;
