@@ -50,6 +50,7 @@ fn worker(app: &TestApp, sink: &SmtpSink, queue: Arc<dyn JobQueue>) -> Worker {
         config,
         settings,
         metrics: MailMetrics::register(&prometheus::Registry::new()).unwrap(),
+        prepared: Default::default(),
     }
 }
 

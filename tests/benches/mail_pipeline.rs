@@ -77,6 +77,7 @@ async fn main() {
         settings: WorkerSettings::from_config(&config),
         config: config.clone(),
         metrics: MailMetrics::register(&prometheus::Registry::new()).expect("metrics"),
+        prepared: Default::default(),
     };
     // A town's newsletter: each copy carries its reader's signed unsubscribe link.
     let now = chrono::Utc::now();

@@ -19,8 +19,31 @@ use crate::{
     worker::Worker,
 };
 
-/// An event's payload and town, loaded once per batch.
-struct Prepared {
+/// Events kept ready per worker; a fan-out's event (its payload lists every
+/// recipient) is then read and rendered once, not once per batch.
+#[derive(Clone, Default)]
+pub struct PreparedCache(Arc<std::sync::Mutex<HashMap<Uuid, Arc<Prepared>>>>);
+
+/// Events remembered at once; the cache starts afresh beyond that.
+const CACHED_EVENTS: usize = 64;
+
+impl PreparedCache {
+    fn get(&self, event_id: Uuid) -> Option<Arc<Prepared>> {
+        self.0.lock().ok()?.get(&event_id).cloned()
+    }
+
+    fn put(&self, event_id: Uuid, prepared: Arc<Prepared>) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= CACHED_EVENTS {
+                map.clear();
+            }
+            map.insert(event_id, prepared);
+        }
+    }
+}
+
+/// An event's mail, rendered, and its town.
+pub struct Prepared {
     /// The payload and its mail rendered once for the whole batch.
     mail: Result<(MailPayload, Draft), SendError>,
     town: Option<tenant::Model>,
@@ -34,7 +57,15 @@ pub async fn send_batch(worker: &Worker, ids: &[Uuid]) -> anyhow::Result<()> {
     let mut prepared: HashMap<Uuid, Arc<Prepared>> = HashMap::new();
     for d in &leased {
         if let Entry::Vacant(slot) = prepared.entry(d.event_id) {
-            slot.insert(Arc::new(prepare(worker, d.event_id).await?));
+            let ready = match worker.prepared.get(d.event_id) {
+                Some(ready) => ready,
+                None => {
+                    let ready = Arc::new(prepare(worker, d.event_id).await?);
+                    worker.prepared.put(d.event_id, ready.clone());
+                    ready
+                }
+            };
+            slot.insert(ready);
         }
     }
     let outcomes: Vec<(delivery::Model, AttemptResult)> = stream::iter(leased)
@@ -71,7 +102,11 @@ async fn prepare(worker: &Worker, event_id: Uuid) -> anyhow::Result<Prepared> {
         None => None,
     };
     let sender = Sender { config: &worker.config, signing_key: &worker.signing_key, town: town.as_ref() };
-    let mail = MailPayload::of(&event).and_then(|payload| draft(&sender, &payload).map(|d| (payload, d)));
+    let mail = MailPayload::of(&event).and_then(|mut payload| {
+        // The recipients were expanded already; only the content is kept.
+        payload.recipients = Vec::new();
+        draft(&sender, &payload).map(|d| (payload, d))
+    });
     Ok(Prepared { mail, town })
 }
 

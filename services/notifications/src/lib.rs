@@ -93,5 +93,6 @@ pub async fn build_worker(state: &AppState) -> anyhow::Result<Worker> {
         signing_key: state.signing_key.clone(),
         config,
         metrics,
+        prepared: Default::default(),
     })
 }

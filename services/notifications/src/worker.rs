@@ -8,7 +8,8 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    deliver, expand,
+    deliver::{self, PreparedCache},
+    expand,
     job::Job,
     mailer::Mailer,
     metrics::MailMetrics,
@@ -77,6 +78,8 @@ pub struct Worker {
     pub signing_key: common::signing::SigningKey,
     pub settings: WorkerSettings,
     pub metrics: MailMetrics,
+    /// Events already rendered by this worker.
+    pub prepared: PreparedCache,
 }
 
 impl Worker {
