@@ -4,6 +4,9 @@ use uuid::Uuid;
 
 use crate::{compose::MailPayload, store, worker::Worker};
 
+/// Deliveries created per statement (well under every backend's parameter limit).
+const DELIVERIES_PER_INSERT: usize = 500;
+
 /// Expands the event; running it again for the same event creates nothing new.
 pub async fn expand_event(worker: &Worker, event_id: Uuid) -> anyhow::Result<()> {
     let Some(event) = store::event(&worker.db, event_id).await.context("loading event")? else {
@@ -17,9 +20,16 @@ pub async fn expand_event(worker: &Worker, event_id: Uuid) -> anyhow::Result<()>
             Vec::new()
         }
     };
-    store::insert_deliveries(&worker.db, &event, &recipients).await.context("creating deliveries")?;
-    let queued = store::queued_for_event(&worker.db, event_id).await?;
-    worker.publish_sends(&queued).await?;
+    // Sending starts with the first chunk while the rest are still being created.
+    for chunk in recipients.chunks(DELIVERIES_PER_INSERT) {
+        let ids = store::insert_deliveries(&worker.db, &event, chunk).await.context("creating deliveries")?;
+        worker.publish_sends(&ids).await?;
+    }
+    if event.processed_at.is_some() {
+        // A replay: whatever is still queued goes on the queue again.
+        let queued = store::queued_for_event(&worker.db, event_id).await?;
+        worker.publish_sends(&queued).await?;
+    }
     store::mark_processed(&worker.db, event_id).await?;
     Ok(())
 }

@@ -58,40 +58,43 @@ pub async fn event(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<outbox:
     outbox::Entity::find_by_id(id).one(db).await
 }
 
-/// Creates one queued delivery per recipient; a recipient who already has one
-/// for this event gets nothing new.
+/// Creates one queued delivery per recipient and returns the ids it tried; a
+/// recipient who already has one for this event gets nothing new (its tried id
+/// then names no row, which sending skips).
 pub async fn insert_deliveries(
     db: &impl ConnectionTrait,
     event: &outbox::Model,
     recipients: &[String],
-) -> Result<(), DbErr> {
+) -> Result<Vec<Uuid>, DbErr> {
     let now = Utc::now();
-    for chunk in recipients.chunks(500) {
-        let rows = chunk.iter().map(|recipient| delivery::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            tenant_id: Set(event.tenant_id),
-            event_id: Set(event.id),
-            recipient: Set(recipient.clone()),
-            status: Set(status::QUEUED.into()),
-            attempts: Set(0),
-            last_error: Set(None),
-            next_attempt_at: Set(now),
-            locked_until: Set(None),
-            enqueued_at: Set(Some(now)),
-            created_at: Set(now),
-            updated_at: Set(now),
-            sent_at: Set(None),
-        });
-        delivery::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([delivery::Column::EventId, delivery::Column::Recipient])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+    let ids: Vec<Uuid> = recipients.iter().map(|_| Uuid::new_v4()).collect();
+    if ids.is_empty() {
+        return Ok(ids);
     }
-    Ok(())
+    let rows = ids.iter().zip(recipients).map(|(id, recipient)| delivery::ActiveModel {
+        id: Set(*id),
+        tenant_id: Set(event.tenant_id),
+        event_id: Set(event.id),
+        recipient: Set(recipient.clone()),
+        status: Set(status::QUEUED.into()),
+        attempts: Set(0),
+        last_error: Set(None),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        enqueued_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        sent_at: Set(None),
+    });
+    delivery::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([delivery::Column::EventId, delivery::Column::Recipient])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(ids)
 }
 
 /// Ids of the event's deliveries still waiting to be sent.
