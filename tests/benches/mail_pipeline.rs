@@ -30,7 +30,7 @@ use notifications::{
     worker::{Worker, WorkerSettings},
 };
 use participation_tests::{TestDatabase, smtp::SmtpSink};
-use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, TransactionTrait};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -80,19 +80,14 @@ async fn main() {
         prepared: Default::default(),
     };
     // A town's newsletter: each copy carries its reader's signed unsubscribe link.
-    let now = chrono::Utc::now();
-    let town = entity::tenant::ActiveModel {
-        id: Set(uuid::Uuid::new_v4()),
-        slug: Set("hanches".into()),
-        insee_code: Set("28191".into()),
-        name: Set("Hanches".into()),
-        status: Set("active".into()),
-        contact_email: Set("mairie@hanches.example.fr".into()),
-        contact_name: Set("Mairie".into()),
-        time_zone: Set("Europe/Paris".into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
+    let town = entity::tenant::ActiveModel::new_town(entity::tenant::NewTown {
+        slug: "hanches",
+        insee_code: "28191",
+        name: "Hanches",
+        status: "active",
+        contact_email: "mairie@hanches.example.fr",
+        contact_name: "Mairie",
+    })
     .insert(&db)
     .await
     .expect("town");

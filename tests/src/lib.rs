@@ -113,19 +113,14 @@ impl TestApp {
 
     /// Inserts a town directly (signup is another suite's business) and returns its id.
     pub async fn create_town(&self, slug: &str, insee_code: &str, status: &str) -> Uuid {
-        let now = Utc::now();
-        let town = entity::tenant::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            slug: Set(slug.into()),
-            insee_code: Set(insee_code.into()),
-            name: Set(town_name(slug)),
-            status: Set(status.into()),
-            contact_email: Set(format!("mairie@{slug}.example.fr")),
-            contact_name: Set("Secrétariat".into()),
-            time_zone: Set("Europe/Paris".into()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
+        let town = entity::tenant::ActiveModel::new_town(entity::tenant::NewTown {
+            slug,
+            insee_code,
+            name: &town_name(slug),
+            status,
+            contact_email: &format!("mairie@{slug}.example.fr"),
+            contact_name: "Secrétariat",
+        });
         town.insert(self.db()).await.expect("insert town").id
     }
 

@@ -4,10 +4,8 @@
 
 use std::{collections::HashMap, time::Instant};
 
-use chrono::Utc;
 use common::{config::Config, db, tenancy::SiteResolver};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set};
-use uuid::Uuid;
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 const LOOKUPS: usize = 20_000;
 
@@ -18,19 +16,16 @@ async fn database(towns: usize) -> (DatabaseConnection, tempfile::TempDir) {
     let conn = db::connect(&config).await.unwrap();
     db::migrate(&conn).await.unwrap();
     let communes = migration::communes::rows().unwrap();
-    let now = Utc::now();
     let rows: Vec<_> = (0..towns)
-        .map(|i| entity::tenant::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            slug: Set(format!("ville-{i}")),
-            insee_code: Set(communes[i % communes.len()].insee_code.to_owned()),
-            name: Set(format!("Ville {i}")),
-            status: Set("active".into()),
-            contact_email: Set("mairie@example.fr".into()),
-            contact_name: Set("Mairie".into()),
-            time_zone: Set("Europe/Paris".into()),
-            created_at: Set(now),
-            updated_at: Set(now),
+        .map(|i| {
+            entity::tenant::ActiveModel::new_town(entity::tenant::NewTown {
+                slug: &format!("ville-{i}"),
+                insee_code: communes[i % communes.len()].insee_code,
+                name: &format!("Ville {i}"),
+                status: "active",
+                contact_email: "mairie@example.fr",
+                contact_name: "Mairie",
+            })
         })
         .collect();
     for chunk in rows.chunks(2_000) {

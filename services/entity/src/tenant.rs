@@ -1,5 +1,5 @@
 //! A town's participation space.
-use sea_orm::entity::prelude::*;
+use sea_orm::{Set, entity::prelude::*};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "tenants")]
@@ -32,3 +32,33 @@ impl Related<super::tenant_domain::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What identifies a new town; the rest gets defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct NewTown<'a> {
+    pub slug: &'a str,
+    pub insee_code: &'a str,
+    pub name: &'a str,
+    pub status: &'a str,
+    pub contact_email: &'a str,
+    pub contact_name: &'a str,
+}
+
+impl ActiveModel {
+    /// A new town row: fresh id, Europe/Paris time zone, created now.
+    pub fn new_town(town: NewTown<'_>) -> Self {
+        let now = chrono::Utc::now();
+        ActiveModel {
+            id: Set(Uuid::new_v4()),
+            slug: Set(town.slug.to_owned()),
+            insee_code: Set(town.insee_code.to_owned()),
+            name: Set(town.name.to_owned()),
+            status: Set(town.status.to_owned()),
+            contact_email: Set(town.contact_email.to_owned()),
+            contact_name: Set(town.contact_name.to_owned()),
+            time_zone: Set("Europe/Paris".to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+    }
+}

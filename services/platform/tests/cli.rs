@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Database};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_participation");
@@ -123,23 +123,18 @@ fn wait_for(logs: &mpsc::Receiver<Value>, found: impl Fn(&Value) -> bool) -> Val
 
 async fn add_town(database_url: &str) -> uuid::Uuid {
     let db = Database::connect(database_url).await.unwrap();
-    let now = chrono::Utc::now();
-    let id = uuid::Uuid::new_v4();
-    entity::tenant::ActiveModel {
-        id: Set(id),
-        slug: Set("saint-eloy".into()),
-        insee_code: Set("63338".into()),
-        name: Set("Saint-Éloy-les-Mines".into()),
-        status: Set("active".into()),
-        contact_email: Set("mairie@example.fr".into()),
-        contact_name: Set("Mairie".into()),
-        time_zone: Set("Europe/Paris".into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
+    let id = entity::tenant::ActiveModel::new_town(entity::tenant::NewTown {
+        slug: "saint-eloy",
+        insee_code: "63338",
+        name: "Saint-Éloy-les-Mines",
+        status: "active",
+        contact_email: "mairie@example.fr",
+        contact_name: "Mairie",
+    })
     .insert(&db)
     .await
-    .unwrap();
+    .unwrap()
+    .id;
     db.close().await.unwrap();
     id
 }
