@@ -119,6 +119,11 @@ pub async fn mark_processed(db: &impl ConnectionTrait, event_id: Uuid) -> Result
         .map(|_| ())
 }
 
+/// Deliveries no worker holds a lease on at `now`.
+fn not_held(now: DateTime<Utc>) -> Condition {
+    Condition::any().add(delivery::Column::LockedUntil.is_null()).add(delivery::Column::LockedUntil.lt(now))
+}
+
 /// Takes for `until` those of `ids` that are queued, due and not held by another
 /// worker, and returns them; the others are being sent elsewhere or are done.
 pub async fn lease_many(
@@ -132,11 +137,7 @@ pub async fn lease_many(
         .filter(delivery::Column::Id.is_in(ids.iter().copied()))
         .filter(delivery::Column::Status.eq(status::QUEUED))
         .filter(delivery::Column::NextAttemptAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(delivery::Column::LockedUntil.is_null())
-                .add(delivery::Column::LockedUntil.lt(now)),
-        )
+        .filter(not_held(now))
         .exec_with_returning(db)
         .await
 }
@@ -180,7 +181,7 @@ pub enum AttemptResult {
     },
 }
 
-/// Records an attempt and releases the lease.
+/// Records an attempt that did not send the mail, and releases the lease.
 pub async fn record_attempt(
     db: &impl ConnectionTrait,
     id: Uuid,
@@ -196,11 +197,8 @@ pub async fn record_attempt(
         ..Default::default()
     };
     match result {
-        AttemptResult::Sent => {
-            row.status = Set(status::SENT.into());
-            row.sent_at = Set(Some(now));
-            row.last_error = Set(None);
-        }
+        // A send is recorded in bulk, by one statement for the whole batch.
+        AttemptResult::Sent => return mark_sent_many(db, &[id], now).await,
         AttemptResult::Retry { error, at } => {
             row.next_attempt_at = Set(*at);
             row.enqueued_at = Set(None);
@@ -236,11 +234,7 @@ pub async fn due_deliveries(
                 .add(delivery::Column::EnqueuedAt.is_null())
                 .add(delivery::Column::EnqueuedAt.lt(stale_before)),
         )
-        .filter(
-            Condition::any()
-                .add(delivery::Column::LockedUntil.is_null())
-                .add(delivery::Column::LockedUntil.lt(now)),
-        )
+        .filter(not_held(now))
         .order_by_asc(delivery::Column::NextAttemptAt)
         .limit(limit)
         .into_tuple()
