@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use entity::{delivery, outbox};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
-    sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict},
+    QueryOrder, QuerySelect, Set, Statement, TransactionTrait, TryInsertResult,
+    sea_query::{Expr, ExprTrait, LockBehavior, LockType},
 };
 use uuid::Uuid;
 
@@ -58,21 +58,22 @@ pub async fn event(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<outbox:
     outbox::Entity::find_by_id(id).one(db).await
 }
 
-/// Creates one queued delivery per recipient and returns the ids it tried; a
-/// recipient who already has one for this event gets nothing new (its tried id
-/// then names no row, which sending skips).
+/// Creates one queued delivery per recipient and returns the ids of those it
+/// created; a recipient who already has one for this event gets nothing new.
 pub async fn insert_deliveries(
     db: &impl ConnectionTrait,
     event: &outbox::Model,
     recipients: &[String],
 ) -> Result<Vec<Uuid>, DbErr> {
-    let now = Utc::now();
-    let ids: Vec<Uuid> = recipients.iter().map(|_| Uuid::new_v4()).collect();
-    if ids.is_empty() {
-        return Ok(ids);
+    if recipients.is_empty() {
+        return Ok(Vec::new());
     }
-    let rows = ids.iter().zip(recipients).map(|(id, recipient)| delivery::ActiveModel {
-        id: Set(*id),
+    let now = Utc::now();
+    if db.get_database_backend() == DbBackend::Postgres {
+        return insert_deliveries_postgres(db, event, recipients, now).await;
+    }
+    let rows = recipients.iter().map(|recipient| delivery::ActiveModel {
+        id: Set(Uuid::new_v4()),
         tenant_id: Set(event.tenant_id),
         event_id: Set(event.id),
         recipient: Set(recipient.clone()),
@@ -86,15 +87,37 @@ pub async fn insert_deliveries(
         updated_at: Set(now),
         sent_at: Set(None),
     });
-    delivery::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([delivery::Column::EventId, delivery::Column::Recipient])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
+    let inserted = delivery::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([delivery::Column::EventId, delivery::Column::Recipient])
+        .exec_with_returning_keys(db)
         .await?;
-    Ok(ids)
+    Ok(match inserted {
+        TryInsertResult::Inserted(ids) => ids,
+        TryInsertResult::Empty | TryInsertResult::Conflicted => Vec::new(),
+    })
+}
+
+/// PostgreSQL takes the recipients as one JSON array: a statement with a
+/// dozen parameters per row costs far more to send and plan than to run.
+async fn insert_deliveries_postgres(
+    db: &impl ConnectionTrait,
+    event: &outbox::Model,
+    recipients: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, DbErr> {
+    let recipients = serde_json::to_string(recipients).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO deliveries \
+           (id, tenant_id, event_id, recipient, status, attempts, next_attempt_at, enqueued_at, \
+            created_at, updated_at) \
+         SELECT gen_random_uuid(), $1, $2, r, $3, 0, $4, $4, $4, $4 \
+           FROM jsonb_array_elements_text($5::jsonb) AS r \
+         ON CONFLICT (event_id, recipient) DO NOTHING \
+         RETURNING id",
+        [event.tenant_id.into(), event.id.into(), status::QUEUED.into(), now.into(), recipients.into()],
+    );
+    db.query_all_raw(statement).await?.iter().map(|row| row.try_get::<Uuid>("", "id")).collect()
 }
 
 /// Ids of the event's deliveries still waiting to be sent.
