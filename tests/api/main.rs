@@ -2,6 +2,7 @@
 mod communes;
 mod hosts;
 mod mail;
+mod mail_store;
 mod migrations;
 mod operations;
 mod problems;

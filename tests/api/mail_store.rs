@@ -1,0 +1,61 @@
+//! The delivery store under contention: what several workers racing for the
+//! same deliveries are allowed to take.
+use std::collections::HashSet;
+
+use chrono::{Duration, Utc};
+use common::{
+    TenantScope,
+    outbox::{self, NewEvent},
+};
+use notifications::store;
+use participation_tests::spawn_app;
+use sea_orm::TransactionTrait;
+use serde_json::json;
+use uuid::Uuid;
+
+#[tokio::test]
+async fn racing_workers_lease_each_delivery_once_and_a_replay_creates_nothing() {
+    let app = spawn_app().await;
+    let town = app.create_town("hanches", "28191", "active").await;
+    let recipients: Vec<String> = (0..200).map(|i| format!("habitant{i}@example.fr")).collect();
+    let txn = app.db().begin().await.unwrap();
+    let event_id = outbox::record(
+        &txn,
+        Some(TenantScope::for_operator_action(town)),
+        NewEvent { kind: "mail.test".into(), payload: json!({}), idempotency_key: "race".into() },
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let event = store::event(app.db(), event_id).await.unwrap().unwrap();
+
+    let ids = store::insert_deliveries(app.db(), &event, &recipients).await.unwrap();
+    assert_eq!(ids.len(), 200);
+    let again = store::insert_deliveries(app.db(), &event, &recipients[..10]).await.unwrap();
+    assert!(again.is_empty(), "a replay created {again:?}");
+
+    let now = Utc::now();
+    let until = now + Duration::seconds(60);
+    let races = (0..8).map(|_| {
+        let db = app.db().clone();
+        let ids = ids.clone();
+        async move { store::lease_many(&db, &ids, now, until).await.unwrap() }
+    });
+    let leased: Vec<Uuid> =
+        futures_util::future::join_all(races).await.into_iter().flatten().map(|d| d.id).collect();
+    let distinct: HashSet<&Uuid> = leased.iter().collect();
+    assert_eq!(distinct.len(), leased.len(), "a delivery was leased twice");
+    assert_eq!(distinct.len(), 200);
+
+    // Held: nobody takes them until the lease runs out; then anyone may.
+    assert!(store::lease_many(app.db(), &ids, now, until).await.unwrap().is_empty());
+    let later = until + Duration::seconds(1);
+    let retaken = store::lease_many(app.db(), &ids, later, later + Duration::seconds(60)).await.unwrap();
+    assert_eq!(retaken.len(), 200);
+    assert!(retaken.iter().all(|d| d.locked_until == Some(later + Duration::seconds(60))));
+
+    // Sent ones are never leased again.
+    store::mark_sent_many(app.db(), &ids[..50], later).await.unwrap();
+    let far = later + Duration::seconds(3600);
+    assert_eq!(store::lease_many(app.db(), &ids, far, far).await.unwrap().len(), 150);
+}
