@@ -33,7 +33,7 @@ async fn redis_queue(prefix: &str, visibility: Duration) -> RedisQueue {
     RedisQueue::connect(&redis_url(), settings).await.expect("redis queue")
 }
 
-fn worker(app: &TestApp, sink: &SmtpSink, queue: Arc<dyn JobQueue>) -> Worker {
+pub(crate) fn worker(app: &TestApp, sink: &SmtpSink, queue: Arc<dyn JobQueue>) -> Worker {
     let config = app.state.config.clone();
     let settings = WorkerSettings {
         retry_base: Duration::ZERO,
@@ -65,7 +65,7 @@ async fn drain(worker: &Worker) {
     panic!("the queue never emptied");
 }
 
-fn event(recipients: &[&str], subject: &str) -> NewEvent {
+pub(crate) fn event(recipients: &[&str], subject: &str) -> NewEvent {
     NewEvent {
         kind: "mail.test".into(),
         payload: json!({
@@ -77,7 +77,7 @@ fn event(recipients: &[&str], subject: &str) -> NewEvent {
     }
 }
 
-async fn record(app: &TestApp, tenant: Option<Uuid>, new: NewEvent) -> Uuid {
+pub(crate) async fn record(app: &TestApp, tenant: Option<Uuid>, new: NewEvent) -> Uuid {
     let txn = app.db().begin().await.unwrap();
     let id = outbox::record(&txn, tenant.map(TenantScope::for_operator_action), new).await.unwrap();
     txn.commit().await.unwrap();

@@ -2,6 +2,7 @@
 mod communes;
 mod hosts;
 mod mail;
+mod mail_relay;
 mod mail_store;
 mod migrations;
 mod operations;

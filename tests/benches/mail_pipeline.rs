@@ -101,7 +101,11 @@ async fn main() {
         }},
     });
 
-    // The whole pipeline: the clock starts at the commit of the event.
+    // The whole pipeline, as a town sees it: the worker is already running and
+    // idle when the newsletter is committed, and the clock starts at the commit.
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(worker.clone().run_until_stopped(stop.clone()));
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let started = Instant::now();
     let txn = db.begin().await.expect("begin");
     outbox::record(
@@ -112,8 +116,6 @@ async fn main() {
     .await
     .expect("record");
     txn.commit().await.expect("commit");
-    let stop = CancellationToken::new();
-    let running = tokio::spawn(worker.clone().run_until_stopped(stop.clone()));
     while sink.count() == 0 {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }

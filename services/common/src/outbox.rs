@@ -4,12 +4,17 @@
 use chrono::Utc;
 use entity::outbox;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set, sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
+    sea_query::OnConflict,
 };
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::tenancy::TenantScope;
+
+/// The PostgreSQL channel told, at commit, that the outbox has new events; the
+/// relay listens on it instead of waiting for its next poll.
+pub const COMMITTED_CHANNEL: &str = "outbox_committed";
 
 /// An event to record: what happened, the data the worker needs, and a key
 /// that makes recording it twice (a retried request) record it once.
@@ -49,6 +54,10 @@ pub async fn record(
         .on_conflict(OnConflict::column(outbox::Column::IdempotencyKey).do_nothing().to_owned())
         .exec_without_returning(conn)
         .await?;
+    if conn.get_database_backend() == DbBackend::Postgres {
+        // Delivered when (and only if) the caller's transaction commits.
+        conn.execute_unprepared(&format!("NOTIFY {COMMITTED_CHANNEL}")).await?;
+    }
     outbox::Entity::find()
         .select_only()
         .column(outbox::Column::Id)

@@ -19,6 +19,7 @@ pub mod job;
 pub mod mailer;
 pub mod metrics;
 pub mod queue;
+pub mod relay_wakeup;
 pub mod render;
 pub mod routes;
 pub mod store;

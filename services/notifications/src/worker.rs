@@ -2,7 +2,7 @@
 //! deliveries, sends them, and sweeps up whatever a crash or a lost queue left.
 use std::{sync::Arc, time::Duration};
 
-use common::config::Config;
+use common::config::{Config, DatabaseKind};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -16,6 +16,9 @@ use crate::{
     queue::{JobQueue, Received},
     store,
 };
+
+/// Outbox events moved to the queue per transaction.
+const RELAY_BATCH: u64 = 200;
 
 /// Tunables of the worker.
 #[derive(Debug, Clone)]
@@ -35,6 +38,7 @@ pub struct WorkerSettings {
     /// A job not handled in this time is put on the queue again by the sweep.
     pub requeue_after: Duration,
     pub receive_wait: Duration,
+    /// Polling period of the relay when nothing wakes it earlier.
     pub relay_every: Duration,
     pub sweep_every: Duration,
 }
@@ -55,7 +59,11 @@ impl WorkerSettings {
             max_attempts: config.mail_max_attempts,
             requeue_after: visibility,
             receive_wait: Duration::from_secs(1),
-            relay_every: Duration::from_millis(250),
+            // Only a fallback on PostgreSQL, which wakes the relay at each commit.
+            relay_every: match config.database_kind {
+                DatabaseKind::Postgres => Duration::from_secs(2),
+                DatabaseKind::Sqlite => Duration::from_millis(250),
+            },
             sweep_every: (visibility / 4).clamp(Duration::from_millis(500), Duration::from_secs(5)),
         }
     }
@@ -86,11 +94,35 @@ impl Worker {
     /// Moves committed outbox events to the queue; returns how many.
     pub async fn relay_once(&self) -> anyhow::Result<usize> {
         let queue = self.queue.clone();
-        store::relay_batch(&self.db, 200, |ids| async move {
+        store::relay_batch(&self.db, RELAY_BATCH, |ids| async move {
             let jobs: Vec<Job> = ids.into_iter().map(|event_id| Job::Expand { event_id }).collect();
             queue.publish(&jobs).await.map_err(anyhow::Error::from)
         })
         .await
+    }
+
+    /// Relays whenever an event commits (PostgreSQL tells), and at least every
+    /// `relay_every`; a full batch is followed by the next at once.
+    async fn relay_until_stopped(self, stop: CancellationToken) {
+        let wake = crate::relay_wakeup::spawn(&self.db, stop.clone());
+        loop {
+            match self.relay_once().await {
+                Ok(n) if n >= RELAY_BATCH as usize => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = format!("{e:#}"), "outbox relay failed"),
+            }
+            let woken = async {
+                match &wake {
+                    Some(wake) => wake.notified().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = woken => {}
+                _ = tokio::time::sleep(self.settings.relay_every) => {}
+            }
+        }
     }
 
     /// Takes a few jobs from the queue and handles them; a job is acknowledged
@@ -168,13 +200,7 @@ impl Worker {
     /// Runs relay, sweep and consumer loops until `stop` is cancelled; the job in
     /// hand is finished before returning.
     pub async fn run_until_stopped(self, stop: CancellationToken) {
-        let relay = tokio::spawn(every(self.settings.relay_every, stop.clone(), {
-            let w = self.clone();
-            move || {
-                let w = w.clone();
-                async move { w.relay_once().await.map(|_| ()) }
-            }
-        }));
+        let relay = tokio::spawn(self.clone().relay_until_stopped(stop.clone()));
         let sweep = tokio::spawn(every(self.settings.sweep_every, stop.clone(), {
             let w = self.clone();
             move || {
