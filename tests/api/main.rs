@@ -4,6 +4,7 @@ mod hosts;
 mod mail;
 mod mail_relay;
 mod mail_store;
+mod mail_tls;
 mod migrations;
 mod operations;
 mod problems;

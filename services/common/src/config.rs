@@ -74,6 +74,8 @@ pub struct Config {
     pub database_kind: DatabaseKind,
     pub redis_url: Option<SecretUrl>,
     pub smtp_url: Option<SecretUrl>,
+    /// PEM certificates trusted for the SMTP server's TLS besides the public roots.
+    pub smtp_ca_file: Option<PathBuf>,
     pub mail_from: String,
     pub data_dir: PathBuf,
     pub auth_rate_limit: RateLimit,
@@ -172,6 +174,7 @@ impl Config {
             database_kind,
             redis_url,
             smtp_url,
+            smtp_ca_file: get("SMTP_CA_FILE").map(|p| PathBuf::from(p.trim())),
             mail_from,
             data_dir,
             auth_rate_limit,

@@ -32,10 +32,19 @@ pub trait Mailer: Send + Sync {
 /// SMTP when `SMTP_URL` is set, files under `DATA_DIR/mail` otherwise.
 pub fn from_config(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
     Ok(match &config.smtp_url {
-        Some(url) => Arc::new(
-            SmtpMailer::from_url(url.expose(), config.mail_rate_per_second, Duration::from_secs(30))
-                .map_err(anyhow::Error::msg)?,
-        ),
+        Some(url) => {
+            let mut mailer =
+                SmtpMailer::from_url(url.expose(), config.mail_rate_per_second, Duration::from_secs(30))
+                    .map_err(anyhow::Error::msg)?;
+            if let Some(path) = &config.smtp_ca_file {
+                let pem = std::fs::read(path)
+                    .map_err(|e| anyhow::anyhow!("SMTP_CA_FILE: cannot read {}: {e}", path.display()))?;
+                mailer = mailer
+                    .trusting(&pem)
+                    .map_err(|e| anyhow::anyhow!("SMTP_CA_FILE: {}: {e}", path.display()))?;
+            }
+            Arc::new(mailer)
+        }
         None => Arc::new(FileMailer::new(config.data_dir.join("mail"))),
     })
 }

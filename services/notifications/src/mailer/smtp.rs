@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use lettre::transport::smtp::{
     authentication::{Credentials, Mechanism},
-    client::{AsyncSmtpConnection, TlsParameters},
+    client::{AsyncSmtpConnection, Certificate, TlsParameters},
     extension::ClientId,
 };
 use tokio::{
@@ -79,6 +79,8 @@ pub struct SmtpMailer {
     permits: Semaphore,
     limiter: RateLimiter,
     timeout: Duration,
+    /// Trusted besides the public roots (a relay with a private CA).
+    extra_roots: Option<Certificate>,
 }
 
 impl SmtpMailer {
@@ -91,18 +93,37 @@ impl SmtpMailer {
             permits: Semaphore::new(POOL_SIZE),
             limiter: RateLimiter::per_second(per_second),
             timeout,
+            extra_roots: None,
         })
+    }
+
+    /// Also trusts the certificates of `pem` (one or more) for the relay's TLS.
+    pub fn trusting(mut self, pem: &[u8]) -> Result<Self, String> {
+        if !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----") {
+            return Err("no PEM certificate found".into());
+        }
+        self.extra_roots = Some(Certificate::from_pem(pem).map_err(|e| e.to_string())?);
+        Ok(self)
+    }
+
+    fn tls_parameters(&self) -> Result<TlsParameters, SendError> {
+        let mut builder = TlsParameters::builder(self.target.host.clone());
+        if let Some(roots) = &self.extra_roots {
+            builder = builder.add_root_certificate(roots.clone());
+        }
+        // TLS errors (unknown CA, wrong name) are the relay's setup: worth retrying once fixed.
+        builder.build().map_err(|e| SendError::Transient(format!("TLS setup: {e}")))
     }
 
     async fn open(&self) -> Result<AsyncSmtpConnection, SendError> {
         let t = &self.target;
-        let tls = || TlsParameters::new(t.host.clone());
+        let tls = || self.tls_parameters();
         let mut conn = if t.tls == TlsMode::Implicit {
             AsyncSmtpConnection::connect_tokio1(
                 (t.host.as_str(), t.port),
                 Some(self.timeout),
                 &self.hello,
-                Some(tls().map_err(classify)?),
+                Some(tls()?),
                 None,
             )
             .await
@@ -115,13 +136,25 @@ impl SmtpMailer {
             let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello)
                 .await
                 .map_err(classify)?;
-            if t.tls == TlsMode::Required || (t.tls == TlsMode::Opportunistic && conn.can_starttls()) {
-                conn.starttls(tls().map_err(classify)?, &self.hello).await.map_err(classify)?;
+            match (t.tls, conn.can_starttls()) {
+                (TlsMode::Required | TlsMode::Opportunistic, true) => {
+                    conn.starttls(tls()?, &self.hello)
+                        .await
+                        .map_err(|e| SendError::Transient(format!("STARTTLS failed: {e}")))?;
+                }
+                // Never falls back to plain text when TLS is required.
+                (TlsMode::Required, false) => {
+                    return Err(SendError::Transient("the SMTP server does not offer STARTTLS".into()));
+                }
+                _ => {}
             }
             conn
         };
         if let Some(credentials) = &t.credentials {
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await.map_err(classify)?;
+            // A refused login is the platform's settings, not the recipient: retry, never fail the mail.
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .await
+                .map_err(|e| SendError::Transient(format!("SMTP login refused: {e}")))?;
         }
         Ok(conn)
     }
