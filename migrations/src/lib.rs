@@ -7,7 +7,7 @@ mod m20261127_000002_create_tenants;
 mod m20261127_000003_create_users;
 mod m20261127_000004_create_outbox_and_audit;
 mod m20261127_000005_create_deliveries;
-mod m20261127_000006_lighter_delivery_writes;
+mod m20261127_000006_mail_pipeline_indexes;
 mod schema_util;
 
 /// Every migration, in order.
@@ -22,7 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_users::Migration),
             Box::new(m20261127_000004_create_outbox_and_audit::Migration),
             Box::new(m20261127_000005_create_deliveries::Migration),
-            Box::new(m20261127_000006_lighter_delivery_writes::Migration),
+            Box::new(m20261127_000006_mail_pipeline_indexes::Migration),
         ]
     }
 }

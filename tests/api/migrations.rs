@@ -83,3 +83,17 @@ async fn one_account_per_email_per_town_and_per_operator() {
         assert!(matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))), "{err:?}");
     }
 }
+
+#[tokio::test]
+async fn every_migration_can_be_undone_and_applied_again() {
+    let app = spawn().await;
+    let db = app.db();
+    let all = Migrator::migrations().len();
+    // The latest steps back and forth first, then the whole schema.
+    Migrator::down(db, Some(1)).await.unwrap();
+    assert_eq!(Migrator::get_pending_migrations(db).await.unwrap().len(), 1);
+    Migrator::up(db, None).await.unwrap();
+    Migrator::refresh(db).await.unwrap();
+    assert_eq!(Migrator::get_applied_migrations(db).await.unwrap().len(), all);
+    assert_eq!(entity::commune::Entity::find().count(db).await.unwrap(), 34_969);
+}

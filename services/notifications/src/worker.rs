@@ -62,7 +62,8 @@ impl WorkerSettings {
             // Only a fallback on PostgreSQL, which wakes the relay at each commit.
             relay_every: match config.database_kind {
                 DatabaseKind::Postgres => Duration::from_secs(2),
-                DatabaseKind::Sqlite => Duration::from_millis(250),
+                // A local file: a poll costs tens of microseconds.
+                DatabaseKind::Sqlite => Duration::from_millis(50),
             },
             sweep_every: (visibility / 4).clamp(Duration::from_millis(500), Duration::from_secs(5)),
         }

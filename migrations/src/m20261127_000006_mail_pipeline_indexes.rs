@@ -2,13 +2,22 @@
 //! the last two cheap. The due index holds only queued deliveries, so marking
 //! one sent adds nothing to it and it stays as small as the work waiting; and
 //! on PostgreSQL, pages keep room for a new row version beside the old, so a
-//! lease (which changes no indexed column) updates no index at all.
+//! lease (which changes no indexed column) updates no index at all. The sweep's
+//! search for events relayed but never expanded gets an index of its own, so
+//! it does not read the whole outbox every few seconds.
 use sea_orm_migration::prelude::*;
 
 use crate::schema_util::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Outbox {
+    Table,
+    RelayedAt,
+    ProcessedAt,
+}
 
 #[derive(DeriveIden)]
 enum Deliveries {
@@ -19,6 +28,7 @@ enum Deliveries {
 
 const OLD_DUE_INDEX: &str = "idx_deliveries_due";
 const QUEUED_DUE_INDEX: &str = "idx_deliveries_queued_due";
+const UNEXPANDED_INDEX: &str = "idx_outbox_unexpanded";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -28,6 +38,13 @@ impl MigrationTrait for Migration {
             .create_index(
                 index(QUEUED_DUE_INDEX, Deliveries::Table, [Deliveries::NextAttemptAt])
                     .and_where(Expr::col(Deliveries::Status).eq("queued"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                index(UNEXPANDED_INDEX, Outbox::Table, [Outbox::RelayedAt])
+                    .and_where(Expr::col(Outbox::ProcessedAt).is_null())
                     .to_owned(),
             )
             .await?;
@@ -44,6 +61,7 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
             manager.get_connection().execute_unprepared("ALTER TABLE deliveries RESET (fillfactor)").await?;
         }
+        manager.drop_index(Index::drop().name(UNEXPANDED_INDEX).table(Outbox::Table).to_owned()).await?;
         manager.drop_index(Index::drop().name(QUEUED_DUE_INDEX).table(Deliveries::Table).to_owned()).await?;
         manager
             .create_index(index(
