@@ -229,7 +229,10 @@ async fn headers_read_back_by_a_mime_parser() {
     assert_eq!(from.address(), Some(app.state.config.mail_from.as_str()));
     let reply_to = parsed.reply_to().unwrap().first().unwrap();
     assert_eq!(reply_to.address(), Some("mairie@hanches.example.fr"));
-    assert!(parsed.message_id().is_some());
+    // Message-IDs name the sending domain, never the machine's host name.
+    let domain = app.state.config.mail_from.rsplit('@').next().unwrap();
+    let message_id = parsed.message_id().unwrap();
+    assert!(message_id.ends_with(&format!("@{domain}")), "{message_id}");
     assert!(parsed.date().is_some());
     let text = parsed.body_text(0).unwrap().replace("\r\n", "\n");
     assert!(text.starts_with("Bonjour,\nà bientôt."), "{text}");
@@ -245,6 +248,12 @@ async fn headers_read_back_by_a_mime_parser() {
     let claims = notifications::unsubscribe::UnsubscribeToken::verify(token, &app.state.signing_key).unwrap();
     assert_eq!((claims.email.as_str(), claims.tenant_id), ("élise@example.fr", town));
     assert!(text.contains(&link[1..link.len() - 1]));
+    assert!(html.contains(&format!("href=\"{}\"", &link[1..link.len() - 1])), "{html}");
+    // Lines within the 78 characters RFC 5322 asks for, but the unsubscribe link,
+    // which a header cannot fold (and well within the 998 it requires).
+    let raw = String::from_utf8_lossy(&mail.data);
+    let long: Vec<&str> = raw.lines().filter(|l| l.len() > 78).collect();
+    assert!(long.iter().all(|l| l.starts_with("List-Unsubscribe: <") && l.len() <= 998), "{long:?}");
     let post = parsed.header_raw("List-Unsubscribe-Post").unwrap().trim();
     assert_eq!(post, "List-Unsubscribe=One-Click");
 }

@@ -5,13 +5,15 @@ use entity::{outbox, tenant};
 use lettre::{
     Message,
     message::{
-        Mailbox, MultiPart,
-        header::{Header, HeaderName, HeaderValue},
+        Body, Mailbox, MultiPart, SinglePart,
+        header::{ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue, MessageId},
     },
 };
 use serde::Deserialize;
 
-use crate::{mailer::SendError, render, render::MailTemplate, unsubscribe::UnsubscribeToken};
+use crate::{
+    encoded::EncodedBody, mailer::SendError, render, render::MailTemplate, unsubscribe::UnsubscribeToken,
+};
 
 /// What an event's payload says about the mail it announces.
 #[derive(Debug, Clone, Deserialize)]
@@ -65,19 +67,23 @@ pub fn town_sender_name(town: &str) -> String {
 /// characters, so templates pass it through unchanged.
 const LINK_PLACEHOLDER: &str = "https://unsubscribe.invalid/recipient-link";
 
-/// An event's mail rendered once, for every recipient of a fan-out.
+/// An event's mail rendered and encoded once, for every recipient of a fan-out.
 #[derive(Debug, Clone)]
 pub struct Draft {
-    sender_name: String,
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+    /// Right-hand side of Message-IDs: the sending domain, not the host's name.
+    message_id_domain: String,
     subject: String,
-    text: String,
-    html: String,
+    text: EncodedBody,
+    html: EncodedBody,
     /// Whether each copy carries its recipient's unsubscribe link.
     personal_link: bool,
 }
 
 /// Renders the templates of `payload` once.
 pub fn draft(sender: &Sender<'_>, payload: &MailPayload) -> Result<Draft, SendError> {
+    let permanent = |what: &str, e: &dyn std::fmt::Display| SendError::Permanent(format!("{what}: {e}"));
     let sender_name = sender.town.map_or_else(|| "Participation".to_owned(), |t| town_sender_name(&t.name));
     let personal_link = payload.topic.is_some() && sender.town.is_some();
     let rendered = render::render(
@@ -86,12 +92,15 @@ pub fn draft(sender: &Sender<'_>, payload: &MailPayload) -> Result<Draft, SendEr
         &sender_name,
         personal_link.then_some(LINK_PLACEHOLDER),
     )
-    .map_err(|e| SendError::Permanent(format!("template: {e}")))?;
+    .map_err(|e| permanent("template", &e))?;
+    let address: lettre::Address = sender.config.mail_from.parse().map_err(|e| permanent("MAIL_FROM", &e))?;
     Ok(Draft {
-        sender_name,
+        message_id_domain: address.domain().to_owned(),
+        from: Mailbox::new(Some(sender_name), address),
+        reply_to: sender.town.and_then(|t| t.contact_email.parse::<Mailbox>().ok()),
         subject: header_text(&rendered.subject),
-        text: rendered.text,
-        html: rendered.html,
+        text: EncodedBody::new(rendered.text),
+        html: EncodedBody::new(rendered.html),
         personal_link,
     })
 }
@@ -119,23 +128,32 @@ pub fn compose(
         _ => None,
     };
     let (text, html) = match &unsubscribe_url {
-        Some(url) => (draft.text.replace(LINK_PLACEHOLDER, url), draft.html.replace(LINK_PLACEHOLDER, url)),
-        None => (draft.text.clone(), draft.html.clone()),
+        Some(url) => (draft.text.with(LINK_PLACEHOLDER, url), draft.html.with(LINK_PLACEHOLDER, url)),
+        None => (draft.text.as_is(), draft.html.as_is()),
     };
-    let from = Mailbox::new(
-        Some(draft.sender_name.clone()),
-        sender.config.mail_from.parse().map_err(|e| permanent("MAIL_FROM", &e))?,
-    );
     let to: Mailbox = recipient.parse().map_err(|e| permanent("recipient address", &e))?;
-    let mut builder =
-        Message::builder().message_id(None).date_now().from(from).to(to).subject(draft.subject.clone());
-    if let Some(reply_to) = sender.town.and_then(|t| t.contact_email.parse::<Mailbox>().ok()) {
-        builder = builder.reply_to(reply_to);
+    let message_id = format!("<{}@{}>", uuid::Uuid::new_v4().simple(), draft.message_id_domain);
+    let mut builder = Message::builder()
+        .header(MessageId::from(message_id))
+        .date_now()
+        .from(draft.from.clone())
+        .to(to)
+        .subject(draft.subject.clone());
+    if let Some(reply_to) = &draft.reply_to {
+        builder = builder.reply_to(reply_to.clone());
     }
     if let Some(url) = &unsubscribe_url {
         builder = builder.header(ListUnsubscribe(format!("<{url}>"))).header(ListUnsubscribePost);
     }
-    builder.multipart(MultiPart::alternative_plain_html(text, html)).map_err(|e| permanent("message", &e))
+    let part = |content_type: ContentType, encoded: Vec<u8>| {
+        SinglePart::builder()
+            .header(content_type)
+            .body(Body::dangerous_pre_encoded(encoded, ContentTransferEncoding::QuotedPrintable))
+    };
+    let parts = MultiPart::alternative()
+        .singlepart(part(ContentType::TEXT_PLAIN, text))
+        .singlepart(part(ContentType::TEXT_HTML, html));
+    builder.multipart(parts).map_err(|e| permanent("message", &e))
 }
 
 /// `List-Unsubscribe` (RFC 2369).
