@@ -99,8 +99,8 @@ pub fn draft(sender: &Sender<'_>, payload: &MailPayload) -> Result<Draft, SendEr
         from: Mailbox::new(Some(sender_name), address),
         reply_to: sender.town.and_then(|t| t.contact_email.parse::<Mailbox>().ok()),
         subject: header_text(&rendered.subject),
-        text: EncodedBody::new(rendered.text),
-        html: EncodedBody::new(rendered.html),
+        text: EncodedBody::new(rendered.text, personal_link.then_some(LINK_PLACEHOLDER)),
+        html: EncodedBody::new(rendered.html, personal_link.then_some(LINK_PLACEHOLDER)),
         personal_link,
     })
 }
@@ -127,10 +127,8 @@ pub fn compose(
         }
         _ => None,
     };
-    let (text, html) = match &unsubscribe_url {
-        Some(url) => (draft.text.with(LINK_PLACEHOLDER, url), draft.html.with(LINK_PLACEHOLDER, url)),
-        None => (draft.text.as_is(), draft.html.as_is()),
-    };
+    let link = unsubscribe_url.as_deref().unwrap_or_default();
+    let (text, html) = (draft.text.with(link), draft.html.with(link));
     let to: Mailbox = recipient.parse().map_err(|e| permanent("recipient address", &e))?;
     let message_id = format!("<{}@{}>", uuid::Uuid::new_v4().simple(), draft.message_id_domain);
     let mut builder = Message::builder()

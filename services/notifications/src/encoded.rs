@@ -5,39 +5,87 @@ use lettre::message::header::ContentTransferEncoding;
 /// Longest encoded line, soft line break included (RFC 2045).
 const MAX_LINE: usize = 76;
 
-/// A body encoded once, with a placeholder where each copy's link goes.
+/// A body encoded once, cut where each copy's link goes.
 #[derive(Debug, Clone)]
 pub struct EncodedBody {
-    encoded: Vec<u8>,
+    segments: Vec<Segment>,
+}
+
+#[derive(Debug, Clone)]
+enum Segment {
+    /// Encoded lines copied as they are.
+    Verbatim(Vec<u8>),
+    /// One encoded line (soft breaks removed) cut at each placeholder.
+    Linked { pieces: Vec<Vec<u8>>, ends_line: bool },
 }
 
 impl EncodedBody {
-    /// Encodes `text` as quoted-printable.
-    pub fn new(text: String) -> Self {
-        let body = lettre::message::Body::new_with_encoding(text, ContentTransferEncoding::QuotedPrintable)
-            .map_or_else(|raw| raw, |body| body.into_vec());
-        EncodedBody { encoded: body }
+    /// Encodes `text` as quoted-printable, noting where `placeholder` appears.
+    pub fn new(text: String, placeholder: Option<&str>) -> Self {
+        let encoded =
+            lettre::message::Body::new_with_encoding(text, ContentTransferEncoding::QuotedPrintable)
+                .map_or_else(|raw| raw, |body| body.into_vec());
+        let Some(placeholder) = placeholder.filter(|p| !p.is_empty()) else {
+            return EncodedBody { segments: vec![Segment::Verbatim(encoded)] };
+        };
+        let finder = memchr::memmem::Finder::new(placeholder.as_bytes());
+        let mut segments = Vec::new();
+        let mut verbatim = Vec::new();
+        for line in logical_lines(&encoded) {
+            if finder.find(&line.joined).is_none() {
+                verbatim.extend_from_slice(&line.physical);
+                continue;
+            }
+            if !verbatim.is_empty() {
+                segments.push(Segment::Verbatim(std::mem::take(&mut verbatim)));
+            }
+            let mut pieces = Vec::new();
+            let mut rest = &line.joined[..];
+            while let Some(i) = finder.find(rest) {
+                pieces.push(rest[..i].to_vec());
+                rest = &rest[i + placeholder.len()..];
+            }
+            pieces.push(rest.to_vec());
+            segments.push(Segment::Linked { pieces, ends_line: line.ends_line });
+        }
+        if !verbatim.is_empty() {
+            segments.push(Segment::Verbatim(verbatim));
+        }
+        EncodedBody { segments }
     }
 
-    /// The encoded body with every `placeholder` replaced by `value`; the lines
-    /// that carried it are wrapped again to stay within 76 characters.
-    pub fn with(&self, placeholder: &str, value: &str) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded.len() + 4 * value.len());
+    /// The encoded body with `value` where the placeholder was; the lines that
+    /// carry it are wrapped again to stay within 76 characters.
+    pub fn with(&self, value: &str) -> Vec<u8> {
         let value = encode_literal(value);
-        for line in logical_lines(&self.encoded) {
-            if contains(&line, placeholder.as_bytes()) {
-                let replaced = replace(&line, placeholder.as_bytes(), value.as_bytes());
-                wrap(&replaced, &mut out);
-            } else {
-                out.extend_from_slice(&line.physical);
+        let mut out = Vec::with_capacity(self.len() + 4 * value.len());
+        let mut line = Vec::new();
+        for segment in &self.segments {
+            match segment {
+                Segment::Verbatim(bytes) => out.extend_from_slice(bytes),
+                Segment::Linked { pieces, ends_line } => {
+                    line.clear();
+                    for (i, piece) in pieces.iter().enumerate() {
+                        if i > 0 {
+                            line.extend_from_slice(value.as_bytes());
+                        }
+                        line.extend_from_slice(piece);
+                    }
+                    wrap(&line, *ends_line, &mut out);
+                }
             }
         }
         out
     }
 
-    /// The encoded body as it is (no placeholder to fill).
-    pub fn as_is(&self) -> Vec<u8> {
-        self.encoded.clone()
+    fn len(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Verbatim(b) => b.len(),
+                Segment::Linked { pieces, .. } => pieces.iter().map(Vec::len).sum::<usize>() + 3,
+            })
+            .sum()
     }
 }
 
@@ -48,13 +96,6 @@ struct LogicalLine {
     physical: Vec<u8>,
     /// Whether a hard line break ends it.
     ends_line: bool,
-}
-
-impl std::ops::Deref for LogicalLine {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        &self.joined
-    }
 }
 
 fn logical_lines(encoded: &[u8]) -> Vec<LogicalLine> {
@@ -102,26 +143,10 @@ fn encode_literal(value: &str) -> String {
     out
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-fn replace(line: &LogicalLine, from: &[u8], to: &[u8]) -> LogicalLine {
-    let mut joined = Vec::with_capacity(line.joined.len() + to.len());
-    let mut rest = &line.joined[..];
-    while let Some(i) = rest.windows(from.len()).position(|w| w == from) {
-        joined.extend_from_slice(&rest[..i]);
-        joined.extend_from_slice(to);
-        rest = &rest[i + from.len()..];
-    }
-    joined.extend_from_slice(rest);
-    LogicalLine { joined, physical: Vec::new(), ends_line: line.ends_line }
-}
-
 /// Writes `line` as physical lines of at most 76 characters, never splitting an
 /// `=XX` escape, with soft breaks between them.
-fn wrap(line: &LogicalLine, out: &mut Vec<u8>) {
-    let mut rest = &line.joined[..];
+fn wrap(line: &[u8], ends_line: bool, out: &mut Vec<u8>) {
+    let mut rest = line;
     while rest.len() > MAX_LINE {
         let mut cut = MAX_LINE - 1;
         // Back off so that no escape straddles the cut.
@@ -133,7 +158,7 @@ fn wrap(line: &LogicalLine, out: &mut Vec<u8>) {
         rest = &rest[cut..];
     }
     out.extend_from_slice(rest);
-    if line.ends_line {
+    if ends_line {
         out.extend_from_slice(b"\r\n");
     }
 }
@@ -154,21 +179,22 @@ mod tests {
         let long_line =
             "é".repeat(30) + " <a href=\"" + LINK + "\" style=\"color:#1a4d8f;\">Se désabonner</a> ok";
         let text = format!("Bonjour à tous,\n\n{long_line}\nFin = fin.\n{LINK}\n");
-        let body = EncodedBody::new(text.clone());
+        let body = EncodedBody::new(text.clone(), Some(LINK));
         let url = "https://hanches.participer.example.fr/unsubscribe/".to_owned() + &"Ab-_9".repeat(40);
-        let copy = body.with(LINK, &url);
+        let copy = body.with(&url);
         assert_eq!(decode(&copy), text.replace(LINK, &url).replace('\n', "\r\n"));
         for line in copy.split(|&b| b == b'\n') {
             assert!(line.len() <= MAX_LINE + 1, "{} chars: {}", line.len(), String::from_utf8_lossy(line));
         }
-        assert_eq!(decode(&body.as_is()), text.replace('\n', "\r\n"));
+        let unlinked = EncodedBody::new(text.clone(), None).with("ignored");
+        assert_eq!(decode(&unlinked), text.replace('\n', "\r\n"));
     }
 
     #[test]
     fn escapes_in_the_value_and_around_the_cut_survive() {
         for prefix in 60..80 {
             let text = "x".repeat(prefix) + "é" + LINK + "é=";
-            let copy = EncodedBody::new(text.clone()).with(LINK, "a=b c");
+            let copy = EncodedBody::new(text.clone(), Some(LINK)).with("a=b c");
             assert_eq!(decode(&copy), text.replace(LINK, "a=b c"), "prefix {prefix}");
         }
     }
