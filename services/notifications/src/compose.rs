@@ -129,13 +129,17 @@ pub fn compose(
     };
     let link = unsubscribe_url.as_deref().unwrap_or_default();
     let (text, html) = (draft.text.with(link), draft.html.with(link));
-    let to: Mailbox = recipient.parse().map_err(|e| permanent("recipient address", &e))?;
+    let to: lettre::Address = recipient.parse().map_err(|e| permanent("recipient address", &e))?;
+    // Given outright, the envelope is not parsed back out of the From and To headers.
+    let envelope = lettre::address::Envelope::new(Some(draft.from.email.clone()), vec![to.clone()])
+        .map_err(|e| permanent("envelope", &e))?;
     let message_id = format!("<{}@{}>", uuid::Uuid::new_v4().simple(), draft.message_id_domain);
     let mut builder = Message::builder()
         .header(MessageId::from(message_id))
         .date_now()
         .from(draft.from.clone())
-        .to(to)
+        .to(Mailbox::new(None, to))
+        .envelope(envelope)
         .subject(draft.subject.clone());
     if let Some(reply_to) = &draft.reply_to {
         builder = builder.reply_to(reply_to.clone());
