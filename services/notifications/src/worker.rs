@@ -49,7 +49,8 @@ impl WorkerSettings {
         let visibility = Duration::from_secs(config.mail_visibility_timeout_secs.into());
         WorkerSettings {
             jobs_per_receive: 4,
-            deliveries_per_job: 50,
+            // Fewer, larger batches: each costs a lease and a mark in the database.
+            deliveries_per_job: 100,
             // Below the SMTP pool size: lettre parks a connection asynchronously after
             // each send, and a busier worker would open extra ones meanwhile.
             concurrency: 4,
