@@ -34,6 +34,15 @@ use sea_orm::{ActiveModelTrait, TransactionTrait};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+/// CPU seconds (user + system) this process has used so far.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -107,6 +116,7 @@ async fn main() {
     let running = tokio::spawn(worker.clone().run_until_stopped(stop.clone()));
     tokio::time::sleep(Duration::from_millis(500)).await;
     let started = Instant::now();
+    let cpu_before = cpu_seconds();
     let txn = db.begin().await.expect("begin");
     outbox::record(
         &txn,
@@ -122,6 +132,7 @@ async fn main() {
     let first_mail = started.elapsed();
     sink.wait_for(n, Duration::from_secs(600)).await;
     let pipeline = started.elapsed();
+    let pipeline_cpu = cpu_seconds() - cpu_before;
     stop.cancel();
     let _ = running.await;
     let pipeline_peak = peak_rss_mib();
@@ -139,6 +150,7 @@ async fn main() {
     let alone_sink = SmtpSink::start_counting().await;
     let lanes = notifications::mailer::POOL_SIZE;
     let started = Instant::now();
+    let cpu_before = cpu_seconds();
     let mut tasks = Vec::new();
     for lane in 0..lanes {
         let share: Vec<_> = messages.iter().skip(lane).step_by(lanes).cloned().collect();
@@ -158,6 +170,7 @@ async fn main() {
         task.await.expect("lane");
     }
     let alone = started.elapsed();
+    let alone_cpu = cpu_seconds() - cpu_before;
     assert_eq!(alone_sink.count(), n);
 
     // For reference: lettre's own pooled transport, whose sockets keep Nagle's algorithm.
@@ -211,6 +224,11 @@ async fn main() {
         bytes as f64 / n as f64 / 1024.0
     );
     println!("ratio pipeline / lettre alone: {:.2}", rate(pipeline) / rate(alone));
+    println!(
+        "CPU of this process (sender and sink; the database server is apart): \
+         pipeline {pipeline_cpu:.2} s, lettre alone {alone_cpu:.2} s, on {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     println!(
         "peak resident memory after the pipeline run (whole bench process, sink included): {pipeline_peak:.1} MiB"
     );
