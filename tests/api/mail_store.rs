@@ -2,7 +2,7 @@
 //! same deliveries are allowed to take.
 use std::collections::HashSet;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use common::{
     TenantScope,
     outbox::{self, NewEvent},
@@ -34,7 +34,8 @@ async fn racing_workers_lease_each_delivery_once_and_a_replay_creates_nothing() 
     let again = store::insert_deliveries(app.db(), &event, &recipients[..10]).await.unwrap();
     assert!(again.is_empty(), "a replay created {again:?}");
 
-    let now = Utc::now();
+    // Whole microseconds, as the databases store them.
+    let now = Utc::now().trunc_subsecs(6);
     let until = now + Duration::seconds(60);
     let races = (0..8).map(|_| {
         let db = app.db().clone();

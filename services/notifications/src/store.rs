@@ -158,44 +158,30 @@ pub async fn lease_many(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<delivery::Model>, DbErr> {
+    let update = delivery::Entity::update_many()
+        .col_expr(delivery::Column::LockedUntil, Expr::value(until))
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()));
     if db.get_database_backend() != DbBackend::Postgres {
-        // SQLite runs one writer at a time: a single statement is atomic there.
-        return delivery::Entity::update_many()
-            .col_expr(delivery::Column::LockedUntil, Expr::value(until))
-            .filter(delivery::Column::Id.is_in(ids.iter().copied()))
+        return update
             .filter(delivery::Column::Status.eq(status::QUEUED))
             .filter(delivery::Column::NextAttemptAt.lte(now))
             .filter(not_held(now))
             .exec_with_returning(db)
             .await;
     }
-    // PostgreSQL: rows are found by primary key alone and checked here. Given the
-    // status and due time as well, the planner may scan every queued delivery of
-    // a large fan-out for each batch whenever its statistics lag behind.
-    let txn = db.begin().await?;
-    let rows = delivery::Entity::find()
-        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .all(&txn)
-        .await?;
-    let mut leased: Vec<delivery::Model> = rows.into_iter().filter(|d| leasable(d, now)).collect();
-    if !leased.is_empty() {
-        delivery::Entity::update_many()
-            .col_expr(delivery::Column::LockedUntil, Expr::value(until))
-            .filter(delivery::Column::Id.is_in(leased.iter().map(|d| d.id)))
-            .exec(&txn)
-            .await?;
-        for d in &mut leased {
-            d.locked_until = Some(until);
-        }
-    }
-    txn.commit().await?;
-    Ok(leased)
-}
-
-/// Queued, due, and held by no worker at `now`: what `not_held` and the lease filter say in SQL.
-fn leasable(d: &delivery::Model, now: DateTime<Utc>) -> bool {
-    d.status == status::QUEUED && d.next_attempt_at <= now && d.locked_until.is_none_or(|held| held < now)
+    // PostgreSQL: the conditions sit inside a CASE, which no index can answer, so
+    // rows are found by primary key alone. Written plainly, the generic plan ANDed
+    // the due index in, and each batch scanned every queued delivery of a large
+    // fan-out whenever statistics lagged. A row another worker is leasing at the
+    // same moment is checked again once that worker commits.
+    update
+        .filter(Expr::cust_with_values(
+            "CASE WHEN \"status\" = $1 AND \"next_attempt_at\" <= $2 \
+                 AND (\"locked_until\" IS NULL OR \"locked_until\" < $2) THEN TRUE ELSE FALSE END",
+            [sea_orm::Value::from(status::QUEUED), now.into()],
+        ))
+        .exec_with_returning(db)
+        .await
 }
 
 /// Records a successful first-or-later attempt for many deliveries in one statement.
