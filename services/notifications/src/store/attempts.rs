@@ -1,0 +1,118 @@
+//! Leasing deliveries for a send and recording what came of it.
+use chrono::{DateTime, Utc};
+use entity::delivery;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, Set,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use super::{not_held, status};
+
+/// Takes for `until` those of `ids` that are queued, due and not held by another
+/// worker, and returns them; the others are being sent elsewhere or are done.
+pub async fn lease_many(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<delivery::Model>, DbErr> {
+    let update = delivery::Entity::update_many()
+        .col_expr(delivery::Column::LockedUntil, Expr::value(until))
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()));
+    if db.get_database_backend() != DbBackend::Postgres {
+        return update
+            .filter(delivery::Column::Status.eq(status::QUEUED))
+            .filter(delivery::Column::NextAttemptAt.lte(now))
+            .filter(not_held(now))
+            .exec_with_returning(db)
+            .await;
+    }
+    // PostgreSQL: the conditions sit inside a CASE, which no index can answer, so
+    // rows are found by primary key alone. Written plainly, the generic plan ANDed
+    // the due index in, and each batch scanned every queued delivery of a large
+    // fan-out whenever statistics lagged. A row another worker is leasing at the
+    // same moment is checked again once that worker commits.
+    update
+        .filter(Expr::cust_with_values(
+            "CASE WHEN \"status\" = $1 AND \"next_attempt_at\" <= $2 \
+                 AND (\"locked_until\" IS NULL OR \"locked_until\" < $2) THEN TRUE ELSE FALSE END",
+            [sea_orm::Value::from(status::QUEUED), now.into()],
+        ))
+        .exec_with_returning(db)
+        .await
+}
+
+/// Records a successful first-or-later attempt for many deliveries in one statement.
+pub async fn mark_sent_many(
+    db: &impl ConnectionTrait,
+    sent: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if sent.is_empty() {
+        return Ok(());
+    }
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(status::SENT))
+        .col_expr(delivery::Column::Attempts, Expr::col(delivery::Column::Attempts).add(1))
+        .col_expr(delivery::Column::SentAt, Expr::value(now))
+        .col_expr(delivery::Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+        .filter(delivery::Column::Id.is_in(sent.iter().copied()))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// What became of one sending attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptResult {
+    Sent,
+    /// Queued again, to be tried at that time.
+    Retry {
+        error: String,
+        at: DateTime<Utc>,
+    },
+    Failed {
+        error: String,
+    },
+    Dead {
+        error: String,
+    },
+}
+
+/// Records an attempt that did not send the mail, and releases the lease.
+pub async fn record_attempt(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    attempts: i32,
+    result: &AttemptResult,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let mut row = delivery::ActiveModel {
+        id: Set(id),
+        attempts: Set(attempts),
+        locked_until: Set(None),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match result {
+        // A send is recorded in bulk, by one statement for the whole batch.
+        AttemptResult::Sent => return mark_sent_many(db, &[id], now).await,
+        AttemptResult::Retry { error, at } => {
+            row.next_attempt_at = Set(*at);
+            row.enqueued_at = Set(None);
+            row.last_error = Set(Some(error.clone()));
+        }
+        AttemptResult::Failed { error } => {
+            row.status = Set(status::FAILED.into());
+            row.last_error = Set(Some(error.clone()));
+        }
+        AttemptResult::Dead { error } => {
+            row.status = Set(status::DEAD.into());
+            row.last_error = Set(Some(error.clone()));
+        }
+    }
+    delivery::Entity::update(row).exec(db).await.map(|_| ())
+}

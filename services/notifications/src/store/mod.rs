@@ -1,0 +1,26 @@
+//! Database access of the mail pipeline. The database is the source of truth:
+//! the queue only carries references and can be lost without losing mail.
+use chrono::{DateTime, Utc};
+use entity::delivery;
+use sea_orm::{ColumnTrait, Condition};
+
+mod attempts;
+mod deliveries;
+mod events;
+
+pub use attempts::{AttemptResult, lease_many, mark_sent_many, record_attempt};
+pub use deliveries::{due_deliveries, insert_deliveries, mark_enqueued, queued_for_event};
+pub use events::{event, mark_processed, mark_relayed, relay_batch, stalled_events};
+
+/// Delivery states.
+pub mod status {
+    pub const QUEUED: &str = "queued";
+    pub const SENT: &str = "sent";
+    pub const FAILED: &str = "failed";
+    pub const DEAD: &str = "dead";
+}
+
+/// Deliveries no worker holds a lease on at `now`.
+fn not_held(now: DateTime<Utc>) -> Condition {
+    Condition::any().add(delivery::Column::LockedUntil.is_null()).add(delivery::Column::LockedUntil.lt(now))
+}
