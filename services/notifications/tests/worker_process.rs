@@ -25,14 +25,29 @@ use serde_json::json;
 
 const RECIPIENTS: usize = 3_000;
 
-fn start_worker(env: &HashMap<&str, String>) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_participation-worker"))
-        .env_clear()
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start participation-worker")
+/// A worker process, killed if the test ends early (a failed assertion must not
+/// leave it running).
+struct WorkerProcess(Child);
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn start_worker(env: &HashMap<&str, String>) -> WorkerProcess {
+    WorkerProcess(
+        Command::new(env!("CARGO_BIN_EXE_participation-worker"))
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start participation-worker"),
+    )
 }
 
 fn recipients_of(mails: &[smtp::ReceivedMail]) -> Vec<String> {
@@ -78,8 +93,8 @@ async fn a_killed_worker_and_a_flushed_redis_lose_no_mail() {
     let mut first = start_worker(&env);
     // Mid-batch, so some sent mails are not yet marked sent.
     sink.wait_for(RECIPIENTS / 3 + 37, Duration::from_secs(120)).await;
-    first.kill().unwrap();
-    first.wait().unwrap();
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
     let at_kill = sink.count();
 
     // Redis loses everything the platform had in it.
@@ -108,7 +123,7 @@ async fn a_killed_worker_and_a_flushed_redis_lose_no_mail() {
     assert!(duplicates <= in_flight, "{duplicates} duplicates, more than the {in_flight} in flight");
     eprintln!("{at_kill} mails before the kill, {} in all, {duplicates} duplicates", all.len());
 
-    Command::new("kill").args(["-TERM", &second.id().to_string()]).status().unwrap();
-    let status = second.wait().unwrap();
+    Command::new("kill").args(["-TERM", &second.0.id().to_string()]).status().unwrap();
+    let status = second.0.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
