@@ -2,7 +2,7 @@
 use chrono::{DateTime, Utc};
 use entity::delivery;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -17,28 +17,19 @@ pub async fn lease_many(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<delivery::Model>, DbErr> {
-    let update = delivery::Entity::update_many()
-        .col_expr(delivery::Column::LockedUntil, Expr::value(until))
-        .filter(delivery::Column::Id.is_in(ids.iter().copied()));
-    if db.get_database_backend() != DbBackend::Postgres {
-        return update
-            .filter(delivery::Column::Status.eq(status::QUEUED))
-            .filter(delivery::Column::NextAttemptAt.lte(now))
-            .filter(not_held(now))
-            .exec_with_returning(db)
-            .await;
-    }
-    // PostgreSQL: the conditions sit inside a CASE, which no index can answer, so
-    // rows are found by primary key alone. Written plainly, the generic plan ANDed
+    // The conditions sit inside a CASE, which no index can answer, so rows are
+    // found by primary key alone. Written plainly, PostgreSQL's generic plan ANDed
     // the due index in, and each batch scanned every queued delivery of a large
     // fan-out whenever statistics lagged. A row another worker is leasing at the
     // same moment is checked again once that worker commits.
-    update
-        .filter(Expr::cust_with_values(
-            "CASE WHEN \"status\" = $1 AND \"next_attempt_at\" <= $2 \
-                 AND (\"locked_until\" IS NULL OR \"locked_until\" < $2) THEN TRUE ELSE FALSE END",
-            [sea_orm::Value::from(status::QUEUED), now.into()],
-        ))
+    let leasable = Condition::all()
+        .add(delivery::Column::Status.eq(status::QUEUED))
+        .add(delivery::Column::NextAttemptAt.lte(now))
+        .add(not_held(now));
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::LockedUntil, Expr::value(until))
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
+        .filter(Into::<Expr>::into(Expr::case(leasable, true).finally(false)))
         .exec_with_returning(db)
         .await
 }
