@@ -1,9 +1,12 @@
 //! Wakes the relay the moment an outbox event commits, through PostgreSQL's
 //! `LISTEN`; polling stays as the fallback (a lost connection, SQLite).
-use std::{sync::Arc, time::Duration};
+use std::{convert::Infallible, sync::Arc, time::Duration};
 
 use common::outbox::COMMITTED_CHANNEL;
-use sea_orm::{DatabaseConnection, DbBackend, sqlx::postgres::PgListener};
+use sea_orm::{
+    DatabaseConnection, DbBackend,
+    sqlx::{PgPool, postgres::PgListener},
+};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -18,21 +21,11 @@ pub fn spawn(db: &DatabaseConnection, stop: CancellationToken) -> Option<Arc<Not
     let signal = wake.clone();
     tokio::spawn(async move {
         loop {
-            let listening = async {
-                let mut listener = PgListener::connect_with(&pool).await?;
-                listener.listen(COMMITTED_CHANNEL).await?;
-                // Whatever committed while nobody listened is picked up at once.
-                signal.notify_one();
-                loop {
-                    listener.recv().await?;
-                    signal.notify_one();
-                }
-                #[allow(unreachable_code)]
-                Ok::<(), sea_orm::sqlx::Error>(())
-            };
             tokio::select! {
                 _ = stop.cancelled() => return,
-                Err(e) = listening => tracing::warn!(error = %e, "not told of outbox commits; polling meanwhile"),
+                Err(e) = listen(&pool, &signal) => {
+                    tracing::warn!(error = %e, "not told of outbox commits; polling meanwhile");
+                }
             }
             tokio::select! {
                 _ = stop.cancelled() => return,
@@ -41,4 +34,16 @@ pub fn spawn(db: &DatabaseConnection, stop: CancellationToken) -> Option<Arc<Not
         }
     });
     Some(wake)
+}
+
+/// Signals every commit notice until the connection fails.
+async fn listen(pool: &PgPool, signal: &Notify) -> Result<Infallible, sea_orm::sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(COMMITTED_CHANNEL).await?;
+    // Whatever committed while nobody listened is picked up at once.
+    signal.notify_one();
+    loop {
+        listener.recv().await?;
+        signal.notify_one();
+    }
 }
