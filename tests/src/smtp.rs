@@ -207,7 +207,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
         }
         let command = line.trim_end().to_owned();
         let upper = command.to_ascii_uppercase();
-        let login = shared.lock().expect("sink state").login.clone();
+        let login = || shared.lock().expect("sink state").login.clone();
         let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
             let mut hello = String::from("250-sink.test\r\n250-8BITMIME\r\n");
             if phase == Phase::OfferingStartTls {
@@ -232,13 +232,13 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
                     let mut parts = plain.split('\0').skip(1);
                     Some((parts.next()?.to_owned(), parts.next()?.to_owned()))
                 });
-            if given.is_some() && given == login {
+            if given.is_some() && given == login() {
                 user = given.map(|(u, _)| u);
                 b"235 2.7.0 authenticated\r\n"
             } else {
                 b"535 5.7.8 authentication credentials invalid\r\n"
             }
-        } else if upper.starts_with("MAIL FROM:") && login.is_some() && user.is_none() {
+        } else if upper.starts_with("MAIL FROM:") && user.is_none() && login().is_some() {
             b"530 5.7.0 authentication required\r\n"
         } else if upper.starts_with("MAIL FROM:") {
             from = address(&command);
