@@ -35,11 +35,7 @@ where
         return Ok(0);
     }
     publish(ids.clone()).await?;
-    outbox::Entity::update_many()
-        .col_expr(outbox::Column::RelayedAt, Expr::value(Utc::now()))
-        .filter(outbox::Column::Id.is_in(ids.clone()))
-        .exec(&txn)
-        .await?;
+    mark_relayed(&txn, &ids, Utc::now()).await?;
     txn.commit().await?;
     Ok(ids.len())
 }
@@ -77,7 +73,7 @@ pub async fn stalled_events(
         .await
 }
 
-/// Marks these events relayed again (now), so the sweep waits a full timeout before the next try.
+/// Marks these events relayed at `now`; the sweep then waits a full timeout before trying them again.
 pub async fn mark_relayed(db: &impl ConnectionTrait, ids: &[Uuid], now: DateTime<Utc>) -> Result<(), DbErr> {
     outbox::Entity::update_many()
         .col_expr(outbox::Column::RelayedAt, Expr::value(now))
