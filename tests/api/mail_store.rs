@@ -9,7 +9,7 @@ use common::{
 };
 use notifications::store;
 use participation_tests::spawn_app;
-use sea_orm::TransactionTrait;
+use sea_orm::{DbBackend, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -59,4 +59,61 @@ async fn racing_workers_lease_each_delivery_once_and_a_replay_creates_nothing() 
     store::mark_sent_many(app.db(), &ids[..50], later).await.unwrap();
     let far = later + Duration::seconds(3600);
     assert_eq!(store::lease_many(app.db(), &ids, far, far).await.unwrap().len(), 150);
+}
+
+#[tokio::test]
+async fn on_postgres_racing_workers_lock_each_delivery_once_until_they_finish() {
+    let app = spawn_app().await;
+    if app.db().get_database_backend() != DbBackend::Postgres {
+        // SQLite has no row locks: its workers lease, as the test above checks.
+        // This test runs in the PostgreSQL pass of the suite.
+        return;
+    }
+    let town = app.create_town("hanches", "28191", "active").await;
+    let recipients: Vec<String> = (0..200).map(|i| format!("habitant{i}@example.fr")).collect();
+    let txn = app.db().begin().await.unwrap();
+    let event_id = outbox::record(
+        &txn,
+        Some(TenantScope::for_operator_action(town)),
+        NewEvent { kind: "mail.test".into(), payload: json!({}), idempotency_key: "lock".into() },
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let event = store::event(app.db(), event_id).await.unwrap().unwrap();
+    let ids = store::insert_deliveries(app.db(), &event, &recipients).await.unwrap();
+    let now = Utc::now().trunc_subsecs(6) + Duration::seconds(1);
+
+    // Eight workers at once, each keeping its transaction open as during a send.
+    let mut workers = Vec::new();
+    for _ in 0..8 {
+        workers.push(app.db().begin().await.unwrap());
+    }
+    let races = workers.iter().map(|txn| store::lock_many(txn, &ids, now));
+    let shares: Vec<Vec<Uuid>> = futures_util::future::join_all(races)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().into_iter().map(|d| d.id).collect())
+        .collect();
+    let taken: Vec<&Uuid> = shares.iter().flatten().collect();
+    let distinct: HashSet<&Uuid> = taken.iter().copied().collect();
+    assert_eq!(distinct.len(), taken.len(), "a delivery was taken twice");
+    assert_eq!(distinct.len(), 200);
+
+    // While they are held, nobody else takes them.
+    let other = app.db().begin().await.unwrap();
+    assert!(store::lock_many(&other, &ids, now).await.unwrap().is_empty());
+    other.rollback().await.unwrap();
+
+    // One worker sends its share and commits; the others die, which releases theirs.
+    let (busiest, share) = workers.into_iter().zip(&shares).max_by_key(|(_, share)| share.len()).unwrap();
+    assert!(!share.is_empty());
+    store::mark_sent_many(&busiest, share, now).await.unwrap();
+    busiest.commit().await.unwrap();
+    let after = app.db().begin().await.unwrap();
+    let retaken: HashSet<Uuid> =
+        store::lock_many(&after, &ids, now).await.unwrap().iter().map(|d| d.id).collect();
+    after.rollback().await.unwrap();
+    assert_eq!(retaken.len(), 200 - share.len());
+    assert!(share.iter().all(|id| !retaken.contains(id)), "a sent delivery was taken again");
 }

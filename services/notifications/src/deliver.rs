@@ -8,7 +8,7 @@ use std::{
 use chrono::Utc;
 use entity::{delivery, tenant};
 use futures_util::{StreamExt, stream};
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::{
@@ -49,13 +49,30 @@ pub struct Prepared {
     town: Option<tenant::Model>,
 }
 
-/// Sends the deliveries of the batch this worker can lease, a few at a time; a
+/// Sends the deliveries of the batch this worker can take, a few at a time; a
 /// delivery another worker holds, or already sent, is skipped.
 pub async fn send_batch(worker: &Worker, ids: &[Uuid]) -> anyhow::Result<()> {
     let now = Utc::now();
-    let leased = store::lease_many(&worker.db, ids, now, now + worker.settings.lease).await?;
+    if worker.db.get_database_backend() == DbBackend::Postgres {
+        // Row locks held through the send stand in for a lease.
+        let txn = worker.db.begin().await?;
+        let taken = store::lock_many(&txn, ids, now).await?;
+        send_and_record(worker, &txn, taken).await?;
+        txn.commit().await?;
+        return Ok(());
+    }
+    // SQLite locks the whole file for a write, so a lease is written instead.
+    let taken = store::lease_many(&worker.db, ids, now, now + worker.settings.lease).await?;
+    send_and_record(worker, &worker.db, taken).await
+}
+
+async fn send_and_record(
+    worker: &Worker,
+    db: &impl ConnectionTrait,
+    taken: Vec<delivery::Model>,
+) -> anyhow::Result<()> {
     let mut prepared: HashMap<Uuid, Arc<Prepared>> = HashMap::new();
-    for d in &leased {
+    for d in &taken {
         if let Entry::Vacant(slot) = prepared.entry(d.event_id) {
             let ready = match worker.prepared.get(d.event_id) {
                 Some(ready) => ready,
@@ -68,7 +85,7 @@ pub async fn send_batch(worker: &Worker, ids: &[Uuid]) -> anyhow::Result<()> {
             slot.insert(ready);
         }
     }
-    let outcomes: Vec<(delivery::Model, AttemptResult)> = stream::iter(leased)
+    let outcomes: Vec<(delivery::Model, AttemptResult)> = stream::iter(taken)
         .map(|d| {
             let p = prepared.get(&d.event_id).cloned();
             async move {
@@ -86,10 +103,10 @@ pub async fn send_batch(worker: &Worker, ids: &[Uuid]) -> anyhow::Result<()> {
             sent.push(d.id);
         } else {
             tracing::info!(delivery_id = %d.id, attempts = d.attempts + 1, ?result, "mail not sent");
-            store::record_attempt(&worker.db, d.id, d.attempts + 1, &result).await?;
+            store::record_attempt(db, d.id, d.attempts + 1, &result).await?;
         }
     }
-    store::mark_sent_many(&worker.db, &sent, Utc::now()).await?;
+    store::mark_sent_many(db, &sent, Utc::now()).await?;
     Ok(())
 }
 

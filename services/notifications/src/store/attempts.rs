@@ -2,8 +2,9 @@
 use chrono::{DateTime, Utc};
 use entity::delivery;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    sea_query::{Expr, ExprTrait},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, LockBehavior, LockType},
 };
 use uuid::Uuid;
 
@@ -22,16 +23,38 @@ pub async fn lease_many(
     // the due index in, and each batch scanned every queued delivery of a large
     // fan-out whenever statistics lagged. A row another worker is leasing at the
     // same moment is checked again once that worker commits.
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::LockedUntil, Expr::value(until))
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
+        .filter(leasable(now))
+        .exec_with_returning(db)
+        .await
+}
+
+/// PostgreSQL: locks those of `ids` that are queued, due and not held, for as long
+/// as `txn` lasts, and returns them. The send and its record then happen in that
+/// transaction: one write per delivery fewer than a lease, and a worker that dies
+/// mid-send releases its rows with its connection.
+pub async fn lock_many(
+    txn: &DatabaseTransaction,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Vec<delivery::Model>, DbErr> {
+    delivery::Entity::find()
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
+        .filter(leasable(now))
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .all(txn)
+        .await
+}
+
+/// Queued, due and not held, wrapped in a CASE so that only the primary key finds rows.
+fn leasable(now: DateTime<Utc>) -> Expr {
     let leasable = Condition::all()
         .add(delivery::Column::Status.eq(status::QUEUED))
         .add(delivery::Column::NextAttemptAt.lte(now))
         .add(not_held(now));
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::LockedUntil, Expr::value(until))
-        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
-        .filter(Into::<Expr>::into(Expr::case(leasable, true).finally(false)))
-        .exec_with_returning(db)
-        .await
+    Expr::case(leasable, true).finally(false).into()
 }
 
 /// Records a successful first-or-later attempt for many deliveries in one statement.

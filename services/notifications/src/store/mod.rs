@@ -8,7 +8,7 @@ mod attempts;
 mod deliveries;
 mod events;
 
-pub use attempts::{AttemptResult, lease_many, mark_sent_many, record_attempt};
+pub use attempts::{AttemptResult, lease_many, lock_many, mark_sent_many, record_attempt};
 pub use deliveries::{due_deliveries, insert_deliveries, mark_enqueued, queued_for_event};
 pub use events::{event, mark_processed, mark_relayed, relay_batch, stalled_events};
 
