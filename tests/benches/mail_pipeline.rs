@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p participation-tests --bench mail_pipeline` (SQLite and the
 //! in-process queue); with `TEST_DATABASE_URL` and `TEST_REDIS_URL`, PostgreSQL
-//! and Redis Streams. `MAIL_BENCH_RECIPIENTS` changes the 10,000.
+//! and Redis Streams. `MAIL_BENCH_RECIPIENTS` changes the 10,000, `MAIL_BENCH_ROUNDS`
+//! the 5 rounds whose medians are reported.
 use std::{
     collections::HashMap,
     sync::Arc,
@@ -30,7 +31,7 @@ use notifications::{
     worker::{Worker, WorkerSettings},
 };
 use participation_tests::{TestDatabase, smtp::SmtpSink};
-use sea_orm::{ActiveModelTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, TransactionTrait};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -55,6 +56,8 @@ fn peak_rss_mib() -> f64 {
 #[tokio::main]
 async fn main() {
     let n: usize = std::env::var("MAIL_BENCH_RECIPIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let rounds: usize =
+        std::env::var("MAIL_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
     let database = TestDatabase::create().await;
     let sink = SmtpSink::start_counting().await;
     let mut env = HashMap::from([
@@ -110,36 +113,16 @@ async fn main() {
         }},
     });
 
-    // The whole pipeline, as a town sees it: the worker is already running and
-    // idle when the newsletter is committed, and the clock starts at the commit.
+    // A first pipeline run, before anything else is held in memory, gives the
+    // pipeline's peak memory; it also warms the worker and both databases.
     let stop = CancellationToken::new();
     let running = tokio::spawn(worker.clone().run_until_stopped(stop.clone()));
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let started = Instant::now();
-    let cpu_before = cpu_seconds();
-    let txn = db.begin().await.expect("begin");
-    outbox::record(
-        &txn,
-        Some(TenantScope::for_operator_action(town.id)),
-        NewEvent { kind: "bench".into(), payload: payload.clone(), idempotency_key: "bench".into() },
-    )
-    .await
-    .expect("record");
-    txn.commit().await.expect("commit");
-    while sink.count() == 0 {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    let first_mail = started.elapsed();
-    sink.wait_for(n, Duration::from_secs(600)).await;
-    let pipeline = started.elapsed();
-    let pipeline_cpu = cpu_seconds() - cpu_before;
-    stop.cancel();
-    let _ = running.await;
+    let warm_up = pipeline_round(&db, &sink, town.id, &payload, 0, n).await;
     let pipeline_peak = peak_rss_mib();
 
-    // lettre alone: the same messages, composed beforehand, over as many connections
-    // as the pipeline sends on at once, each opened with TCP_NODELAY as the mailer does.
-    let parsed: MailPayload = serde_json::from_value(payload).expect("payload");
+    // lettre alone sends the same messages, composed beforehand.
+    let parsed: MailPayload = serde_json::from_value(payload.clone()).expect("payload");
     let sender = Sender { config: &config, signing_key: &signing_key, town: Some(&town) };
     let started = Instant::now();
     let draft = draft(&sender, &parsed).expect("draft");
@@ -147,31 +130,35 @@ async fn main() {
         recipients.iter().map(|r| compose(&sender, &parsed, &draft, r).expect("compose")).collect();
     let bytes: usize = messages.iter().map(|m| m.formatted().len()).sum();
     let composing = started.elapsed();
-    let alone_sink = SmtpSink::start_counting().await;
+
+    // The two paths take turns, so that a machine slowed for a while by something
+    // else weighs on both; each figure is the median of its rounds.
+    let mut pipeline_rounds = Vec::new();
+    let mut alone_rounds = Vec::new();
+    for round in 0..rounds {
+        pipeline_rounds.push(pipeline_round(&db, &sink, town.id, &payload, round + 1, n).await);
+        alone_rounds.push(lettre_alone_round(&messages).await);
+        let (p, a) = (&pipeline_rounds[round], &alone_rounds[round]);
+        println!(
+            "round {}: pipeline {:.2} s ({:.2} CPU-s), lettre alone {:.2} s ({:.2} CPU-s), ratio {:.2}",
+            round + 1,
+            p.elapsed.as_secs_f64(),
+            p.cpu,
+            a.elapsed.as_secs_f64(),
+            a.cpu,
+            a.elapsed.as_secs_f64() / p.elapsed.as_secs_f64()
+        );
+    }
+    stop.cancel();
+    let _ = running.await;
+    let peak = peak_rss_mib();
+    println!("warm-up pipeline run (not in the medians): {:.2} s", warm_up.elapsed.as_secs_f64());
+    let pipeline = median(pipeline_rounds.iter().map(|r| r.elapsed));
+    let first_mail = median(pipeline_rounds.iter().map(|r| r.first_mail));
+    let alone = median(alone_rounds.iter().map(|r| r.elapsed));
+    let pipeline_cpu = median_f64(pipeline_rounds.iter().map(|r| r.cpu));
+    let alone_cpu = median_f64(alone_rounds.iter().map(|r| r.cpu));
     let lanes = notifications::mailer::POOL_SIZE;
-    let started = Instant::now();
-    let cpu_before = cpu_seconds();
-    let mut tasks = Vec::new();
-    for lane in 0..lanes {
-        let share: Vec<_> = messages.iter().skip(lane).step_by(lanes).cloned().collect();
-        let addr = alone_sink.addr;
-        tasks.push(tokio::spawn(async move {
-            let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-            tcp.set_nodelay(true).expect("nodelay");
-            let hello = ClientId::default();
-            let mut conn =
-                AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello).await.expect("ehlo");
-            for m in share {
-                conn.send(m.envelope(), &m.formatted()).await.expect("send");
-            }
-        }));
-    }
-    for task in tasks {
-        task.await.expect("lane");
-    }
-    let alone = started.elapsed();
-    let alone_cpu = cpu_seconds() - cpu_before;
-    assert_eq!(alone_sink.count(), n);
 
     // For reference: lettre's own pooled transport, whose sockets keep Nagle's algorithm.
     let sample = n.min(500);
@@ -194,7 +181,10 @@ async fn main() {
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
     let backend = if database.is_postgres() { "PostgreSQL" } else { "SQLite" };
     let queue = if redis.is_some() { "Redis Streams" } else { "in-process" };
-    println!("mail fan-out of one event to {n} recipients ({backend}, {queue} queue, local SMTP sink)");
+    println!(
+        "mail fan-out of one event to {n} recipients ({backend}, {queue} queue, local SMTP sink), \
+         median of {rounds} rounds"
+    );
     println!("| path | seconds | mails/s |");
     println!("|---|---:|---:|");
     println!(
@@ -230,6 +220,91 @@ async fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
-        "peak resident memory after the pipeline run (whole bench process, sink included): {pipeline_peak:.1} MiB"
+        "peak resident memory of the bench process (sink included) through the first pipeline run: \
+         {pipeline_peak:.1} MiB; through the whole bench, with the {n} copies composed for lettre alone: \
+         {peak:.1} MiB"
     );
+}
+
+/// One timed run of a path.
+struct Round {
+    elapsed: Duration,
+    first_mail: Duration,
+    cpu: f64,
+}
+
+/// The whole pipeline, as a town sees it: the worker is already running and idle
+/// when the newsletter is committed, and the clock starts at the commit.
+async fn pipeline_round(
+    db: &DatabaseConnection,
+    sink: &SmtpSink,
+    town: uuid::Uuid,
+    payload: &serde_json::Value,
+    round: usize,
+    n: usize,
+) -> Round {
+    let before = sink.count();
+    let started = Instant::now();
+    let cpu_before = cpu_seconds();
+    let txn = db.begin().await.expect("begin");
+    outbox::record(
+        &txn,
+        Some(TenantScope::for_operator_action(town)),
+        NewEvent {
+            kind: "bench".into(),
+            payload: payload.clone(),
+            idempotency_key: format!("bench-{round}"),
+        },
+    )
+    .await
+    .expect("record");
+    txn.commit().await.expect("commit");
+    while sink.count() == before {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let first_mail = started.elapsed();
+    sink.wait_for(before + n, Duration::from_secs(600)).await;
+    Round { elapsed: started.elapsed(), first_mail, cpu: cpu_seconds() - cpu_before }
+}
+
+/// lettre alone: the composed messages over as many connections as the pipeline
+/// sends on at once, each opened with TCP_NODELAY as the mailer does.
+async fn lettre_alone_round(messages: &[lettre::Message]) -> Round {
+    let sink = SmtpSink::start_counting().await;
+    let lanes = notifications::mailer::POOL_SIZE;
+    let started = Instant::now();
+    let cpu_before = cpu_seconds();
+    let mut tasks = Vec::new();
+    for lane in 0..lanes {
+        let share: Vec<_> = messages.iter().skip(lane).step_by(lanes).cloned().collect();
+        let addr = sink.addr;
+        tasks.push(tokio::spawn(async move {
+            let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            tcp.set_nodelay(true).expect("nodelay");
+            let hello = ClientId::default();
+            let mut conn =
+                AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello).await.expect("ehlo");
+            for m in share {
+                conn.send(m.envelope(), &m.formatted()).await.expect("send");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("lane");
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(sink.count(), messages.len());
+    Round { elapsed, first_mail: Duration::ZERO, cpu: cpu_seconds() - cpu_before }
+}
+
+fn median(values: impl Iterator<Item = Duration>) -> Duration {
+    let mut v: Vec<Duration> = values.collect();
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn median_f64(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
