@@ -8,6 +8,7 @@ mod m20261127_000003_create_users;
 mod m20261127_000004_create_outbox_and_audit;
 mod m20261127_000005_create_deliveries;
 mod m20261127_000006_mail_pipeline_indexes;
+mod m20261127_000007_create_auth_tokens;
 mod schema_util;
 
 /// Every migration, in order.
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_outbox_and_audit::Migration),
             Box::new(m20261127_000005_create_deliveries::Migration),
             Box::new(m20261127_000006_mail_pipeline_indexes::Migration),
+            Box::new(m20261127_000007_create_auth_tokens::Migration),
         ]
     }
 }

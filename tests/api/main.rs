@@ -1,4 +1,6 @@
 //! End-to-end journeys against a running app (one binary, modules by theme).
+mod auth_citizen;
+mod auth_tokens;
 mod communes;
 mod hosts;
 mod mail;

@@ -59,6 +59,9 @@ async fn spawn(extra: Vec<ServiceSpec>, settings: &[(&'static str, String)], bac
         ("PLATFORM_DOMAIN", PLATFORM_DOMAIN.into()),
         ("DATA_DIR", database.data_dir().display().to_string()),
         ("DATABASE_URL", database.url().to_owned()),
+        // Cheap hashes: the suite logs in hundreds of times on debug builds.
+        ("ARGON2_MEMORY_KIB", "256".into()),
+        ("ARGON2_ITERATIONS", "1".into()),
     ]);
     if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
         env.insert("REDIS_URL", redis);

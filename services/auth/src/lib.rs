@@ -3,6 +3,7 @@ use actix_web::web;
 use common::server::ServiceSpec;
 use utoipa::OpenApi;
 
+pub mod account_mail;
 pub mod domain;
 pub mod routes;
 pub mod store;
@@ -13,6 +14,9 @@ pub const SERVICE: ServiceSpec = ServiceSpec { name: "auth", configure, openapi,
 /// Registers the service's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::communes::configure(cfg);
+    routes::account::configure(cfg);
+    routes::session::configure(cfg);
+    routes::jwks::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -22,7 +26,25 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(routes::communes::search, routes::communes::get),
-    components(schemas(routes::communes::CommuneDto))
+    paths(
+        routes::communes::search,
+        routes::communes::get,
+        routes::account::register,
+        routes::account::verify_email,
+        routes::account::me,
+        routes::session::login,
+        routes::session::refresh,
+        routes::session::logout,
+        routes::jwks::jwks,
+    ),
+    components(schemas(
+        routes::communes::CommuneDto,
+        routes::account::RegisterBody,
+        routes::account::TokenBody,
+        routes::account::MeDto,
+        routes::session::LoginBody,
+        routes::session::RefreshBody,
+        routes::session::Tokens,
+    ))
 )]
 struct ApiDoc;

@@ -34,3 +34,6 @@ pub async fn search_communes(
 pub async fn find_commune(conn: &impl ConnectionTrait, code: &str) -> Result<Option<commune::Model>, DbErr> {
     commune::Entity::find_by_id(code.to_owned()).one(conn).await
 }
+
+pub mod accounts;
+pub mod tokens;

@@ -89,6 +89,18 @@ pub struct Config {
     pub mail_visibility_timeout_secs: u32,
     /// Key for signed links (unsubscribe); generated under `DATA_DIR` when unset.
     pub signing_key: Option<SecretUrl>,
+    /// Folder of the EdDSA keys signing access tokens; `DATA_DIR/jwt` when unset.
+    pub jwt_keys_dir: Option<PathBuf>,
+    /// argon2id cost of password hashes.
+    pub argon2: Argon2Params,
+}
+
+/// argon2id parameters (RFC 9106); the defaults are OWASP's recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Params {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
 }
 
 impl Config {
@@ -160,8 +172,15 @@ impl Config {
             Some(_) => return Err(invalid("SIGNING_KEY", "at least 32 characters are needed".into())),
             None => None,
         };
+        let argon2 = Argon2Params {
+            memory_kib: number("ARGON2_MEMORY_KIB", 19_456, 64)?,
+            iterations: number("ARGON2_ITERATIONS", 2, 1)?,
+            parallelism: number("ARGON2_PARALLELISM", 1, 1)?,
+        };
         Ok(Config {
             signing_key,
+            jwt_keys_dir: get("JWT_KEYS_DIR").map(|d| PathBuf::from(d.trim())),
+            argon2,
             redis_key_prefix,
             mail_rate_per_second: number("MAIL_RATE_PER_SECOND", 50, 0)?,
             mail_max_attempts: number("MAIL_MAX_ATTEMPTS", 6, 1)?,

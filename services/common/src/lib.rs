@@ -1,5 +1,6 @@
 //! What every service shares: configuration, tenancy, problem+json errors,
 //! database access, telemetry, metrics, health and the HTTP server itself.
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -67,8 +67,10 @@ impl Application {
         let port = listener.local_addr()?.port();
         let metrics_port = metrics_listener.local_addr()?.port();
         let signing_key = crate::signing::SigningKey::load_or_create(&config)?;
+        let jwt = Arc::new(crate::auth::JwtKeys::load_or_create(&config)?);
         let state = AppState {
             signing_key,
+            jwt,
             resolver: SiteResolver::new(&config.platform_domain, db.clone()),
             config: Arc::new(config),
             db,

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Config, metrics::Metrics, signing::SigningKey, tenancy::SiteResolver};
+use crate::{auth::JwtKeys, config::Config, metrics::Metrics, signing::SigningKey, tenancy::SiteResolver};
 
 /// Shared, cheap-to-clone application state.
 #[derive(Clone)]
@@ -16,4 +16,6 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Signs links sent by e-mail.
     pub signing_key: SigningKey,
+    /// Signs and verifies access tokens.
+    pub jwt: Arc<JwtKeys>,
 }

@@ -1,6 +1,6 @@
 //! Turning an event and one recipient into a finished message: sender, headers,
 //! the two parts, and the unsubscribe link on mail one may opt out of.
-use common::{config::Config, i18n::Lang, signing::SigningKey};
+use common::{auth::one_time, config::Config, i18n::Lang, signing::SigningKey};
 use entity::{outbox, tenant};
 use lettre::{
     Message,
@@ -12,7 +12,8 @@ use lettre::{
 use serde::Deserialize;
 
 use crate::{
-    encoded::EncodedBody, mailer::SendError, render, render::MailTemplate, unsubscribe::UnsubscribeToken,
+    encoded::EncodedBody, mailer::SendError, render, render::MailTemplate, render_account::render_account,
+    unsubscribe::UnsubscribeToken,
 };
 
 /// What an event's payload says about the mail it announces.
@@ -86,12 +87,21 @@ pub fn draft(sender: &Sender<'_>, payload: &MailPayload) -> Result<Draft, SendEr
     let permanent = |what: &str, e: &dyn std::fmt::Display| SendError::Permanent(format!("{what}: {e}"));
     let sender_name = sender.town.map_or_else(|| "Participation".to_owned(), |t| town_sender_name(&t.name));
     let personal_link = payload.topic.is_some() && sender.town.is_some();
-    let rendered = render::render(
-        &payload.mail,
-        payload.locale,
-        &sender_name,
-        personal_link.then_some(LINK_PLACEHOLDER),
-    )
+    let rendered = match &payload.mail {
+        MailTemplate::AccountLink { purpose, token_id, host, name } => {
+            let url = format!(
+                "{}://{}{}?token={}",
+                sender.config.public_url_scheme.as_str(),
+                host,
+                purpose.page(),
+                one_time::token_for(sender.signing_key, *token_id)
+            );
+            render_account(*purpose, &url, &header_text(name), payload.locale, &sender_name)
+        }
+        template => {
+            render::render(template, payload.locale, &sender_name, personal_link.then_some(LINK_PLACEHOLDER))
+        }
+    }
     .map_err(|e| permanent("template", &e))?;
     let address: lettre::Address = sender.config.mail_from.parse().map_err(|e| permanent("MAIL_FROM", &e))?;
     Ok(Draft {

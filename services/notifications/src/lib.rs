@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod queue;
 pub mod relay_wakeup;
 pub mod render;
+pub mod render_account;
 pub mod routes;
 pub mod store;
 pub mod unsubscribe;

@@ -1,8 +1,9 @@
 //! Mail bodies from compiled templates: a plain-text and an HTML part, French
 //! by default, English on request.
 use askama::Template;
-use common::i18n::Lang;
+use common::{auth::one_time::Purpose, i18n::Lang};
 use serde::Deserialize;
+use uuid::Uuid;
 
 /// The mails the platform knows how to write, with what each needs.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -10,6 +11,9 @@ use serde::Deserialize;
 pub enum MailTemplate {
     /// A message written by a town (announcements, notices).
     Notice { subject: String, body: String },
+    /// An account mail with a one-time link; the worker derives the link's token
+    /// from `token_id`, so the event never holds it.
+    AccountLink { purpose: Purpose, token_id: Uuid, host: String, name: String },
 }
 
 /// A message ready for the envelope.
@@ -88,6 +92,9 @@ pub fn render(
             }
             .render()?;
             Ok(Rendered { subject: subject.clone(), text, html })
+        }
+        MailTemplate::AccountLink { .. } => {
+            Err(askama::Error::Custom("account links are rendered by render_account, with their URL".into()))
         }
     }
 }

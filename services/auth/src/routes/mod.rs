@@ -1,2 +1,5 @@
 //! HTTP routes of the auth service, one module per resource.
+pub mod account;
 pub mod communes;
+pub mod jwks;
+pub mod session;

@@ -1,0 +1,10 @@
+//! Who is calling: access tokens, the keys that sign them, and the extractor
+//! that gives handlers the caller with its town checked against the host.
+mod claims;
+mod keys;
+pub mod one_time;
+mod principal;
+
+pub use claims::{AccessClaims, Role, audience, issuer};
+pub use keys::{ACCESS_TOKEN_SECONDS, JwtKeys, TokenRejected};
+pub use principal::{Principal, unauthenticated};

@@ -1,0 +1,79 @@
+//! The caller of a request, from its `Authorization: Bearer` access token.
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::StatusCode, web};
+use uuid::Uuid;
+
+use super::{Role, audience};
+use crate::{Problem, i18n::Text, state::AppState, tenancy::Site};
+
+/// An authenticated caller whose token was made for the host it called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: Uuid,
+    /// The town of the host, which is the token's town; none on the platform host.
+    pub tenant_id: Option<Uuid>,
+    pub role: Role,
+}
+
+impl Principal {
+    /// 403 unless the caller is an operator.
+    pub fn require_operator(&self) -> Result<(), Problem> {
+        self.require(self.role == Role::Operator)
+    }
+
+    /// 403 unless the caller is an admin of this town.
+    pub fn require_admin(&self) -> Result<(), Problem> {
+        self.require(self.role == Role::Admin)
+    }
+
+    /// 403 unless the caller is an admin or moderator of this town.
+    pub fn require_staff(&self) -> Result<(), Problem> {
+        self.require(self.role.is_staff())
+    }
+
+    fn require(&self, allowed: bool) -> Result<(), Problem> {
+        if allowed { Ok(()) } else { Err(Problem::new(StatusCode::FORBIDDEN, "forbidden")) }
+    }
+}
+
+/// 401 `unauthenticated`, the same whatever was wrong with the token.
+pub fn unauthenticated() -> Problem {
+    Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated")
+        .with_detail(Text::fixed("Connectez-vous pour continuer.", "Log in to continue."))
+}
+
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+fn principal(req: &HttpRequest) -> Result<Principal, Problem> {
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| Problem::internal("AppState missing"))?;
+    let town = match req.extensions().get::<Site>() {
+        Some(Site::Platform) => None,
+        Some(Site::Town(town)) => Some(town.id),
+        None => return Err(Problem::unknown_host()),
+    };
+    let token = bearer(req).ok_or_else(unauthenticated)?;
+    let claims = state.jwt.verify(token, &audience(town)).map_err(|e| {
+        tracing::info!(error = %e, "access token refused");
+        unauthenticated()
+    })?;
+    // The audience already binds the token to this town; operators exist only
+    // on the platform host, and town accounts only on theirs.
+    if claims.tid != town || (claims.role == Role::Operator) != town.is_none() {
+        return Err(unauthenticated());
+    }
+    Ok(Principal { user_id: claims.sub, tenant_id: claims.tid, role: claims.role })
+}
+
+impl FromRequest for Principal {
+    type Error = Problem;
+    type Future = Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(principal(req))
+    }
+}
