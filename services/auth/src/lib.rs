@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::account::configure(cfg);
     routes::session::configure(cfg);
     routes::jwks::configure(cfg);
+    routes::links::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -36,6 +37,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::session::refresh,
         routes::session::logout,
         routes::jwks::jwks,
+        routes::links::ask_login_link,
+        routes::links::consume_login_link,
+        routes::links::forgot_password,
+        routes::links::reset_password,
     ),
     components(schemas(
         routes::communes::CommuneDto,
@@ -45,6 +50,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::session::LoginBody,
         routes::session::RefreshBody,
         routes::session::Tokens,
+        routes::links::EmailBody,
+        routes::links::ResetBody,
     ))
 )]
 struct ApiDoc;

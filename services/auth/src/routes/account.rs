@@ -43,6 +43,13 @@ pub struct TokenBody {
     token: String,
 }
 
+impl TokenBody {
+    /// The token as sent.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+}
+
 /// One's own account.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MeDto {

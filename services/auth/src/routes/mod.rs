@@ -2,4 +2,5 @@
 pub mod account;
 pub mod communes;
 pub mod jwks;
+pub mod links;
 pub mod session;

@@ -78,3 +78,21 @@ pub async fn role_of(conn: &impl ConnectionTrait, realm: Realm, user: &user::Mod
         scope.find::<membership::Entity>().filter(membership::Column::UserId.eq(user.id)).one(conn).await?;
     Ok(staff.and_then(|m| Role::parse(&m.role)).filter(|r| r.is_staff()).unwrap_or(Role::Citizen))
 }
+
+/// Replaces the password hash of account `id`.
+pub async fn set_password(
+    conn: &impl ConnectionTrait,
+    realm: Realm,
+    id: Uuid,
+    hash: String,
+) -> Result<(), DbErr> {
+    let mut update = user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Some(hash).into())
+        .col_expr(user::Column::UpdatedAt, Utc::now().into())
+        .filter(user::Column::Id.eq(id));
+    update = match realm {
+        Realm::Town(scope) => update.filter(user::Column::TenantId.eq(scope.tenant_id())),
+        Realm::Platform => update.filter(user::Column::TenantId.is_null()),
+    };
+    update.exec(conn).await.map(|_| ())
+}

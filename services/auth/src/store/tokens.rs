@@ -168,3 +168,20 @@ pub async fn family_of(
         .await?
         .map(|row| row.family_id))
 }
+
+/// Revokes every refresh token of `user`: all their sessions end.
+pub async fn revoke_user(
+    conn: &impl ConnectionTrait,
+    realm: Realm,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, now.into())
+        .filter(refresh_token::Column::UserId.eq(user))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(in_realm(realm, refresh_token::Column::TenantId))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
