@@ -1,5 +1,6 @@
 //! End-to-end journeys against a running app (one binary, modules by theme).
 mod auth_citizen;
+mod auth_limits;
 mod auth_links;
 mod auth_tokens;
 mod communes;

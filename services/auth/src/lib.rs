@@ -5,6 +5,7 @@ use utoipa::OpenApi;
 
 pub mod account_mail;
 pub mod domain;
+pub mod limits;
 pub mod routes;
 pub mod store;
 

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod outbox;
 pub mod problem;
+pub mod rate_limit;
 pub mod server;
 pub mod signing;
 pub mod state;

@@ -68,9 +68,15 @@ impl Application {
         let metrics_port = metrics_listener.local_addr()?.port();
         let signing_key = crate::signing::SigningKey::load_or_create(&config)?;
         let jwt = Arc::new(crate::auth::JwtKeys::load_or_create(&config)?);
+        let auth_rate_limit = crate::rate_limit::RateLimiter::new(
+            config.auth_rate_limit,
+            redis.clone(),
+            &config.redis_key_prefix,
+        );
         let state = AppState {
             signing_key,
             jwt,
+            auth_rate_limit,
             resolver: SiteResolver::new(&config.platform_domain, db.clone()),
             config: Arc::new(config),
             db,

@@ -3,7 +3,10 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::JwtKeys, config::Config, metrics::Metrics, signing::SigningKey, tenancy::SiteResolver};
+use crate::{
+    auth::JwtKeys, config::Config, metrics::Metrics, rate_limit::RateLimiter, signing::SigningKey,
+    tenancy::SiteResolver,
+};
 
 /// Shared, cheap-to-clone application state.
 #[derive(Clone)]
@@ -18,4 +21,6 @@ pub struct AppState {
     pub signing_key: SigningKey,
     /// Signs and verifies access tokens.
     pub jwt: Arc<JwtKeys>,
+    /// `AUTH_RATE_LIMIT` on login, registration, links and signup.
+    pub auth_rate_limit: RateLimiter,
 }

@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::{
     account_mail::{self, AccountMail},
     domain::{display_name::DisplayName, password::NewPassword, realm::Realm},
+    limits,
     routes::session::hasher,
     store::{accounts, tokens},
 };
@@ -76,6 +77,7 @@ pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<RegisterBody>,
 ) -> Result<HttpResponse, Problem> {
+    limits::check(&req, &state, "register", Realm::Town(town.scope()), Some(&body.email)).await?;
     let email = Email::parse(&body.email);
     let password = NewPassword::parse(&body.password, &body.email);
     let name = DisplayName::parse(&body.display_name);

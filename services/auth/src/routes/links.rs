@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::{
     account_mail::{self, AccountMail},
     domain::{password::NewPassword, realm::Realm},
+    limits,
     routes::{
         account::{TokenBody, dead_link, lang_and_host},
         session::{hasher, open_session},
@@ -56,6 +57,7 @@ async fn mail_link(
     ttl: Duration,
 ) -> Result<(), Problem> {
     let realm = Realm::of(site);
+    limits::check(req, state, purpose.as_str(), realm, Some(email)).await?;
     let Ok(email) = Email::parse(email) else { return Ok(()) };
     let Some(user) = accounts::by_email(&state.db, realm, &email).await.map_err(Problem::internal)? else {
         return Ok(());
@@ -87,11 +89,13 @@ pub async fn ask_login_link(
 #[utoipa::path(post, path = "/api/v1/auth/magic-link/consume", tag = "auth", request_body = TokenBody,
     responses((status = 200, body = crate::routes::session::Tokens), (status = 400, description = "validation_failed")))]
 pub async fn consume_login_link(
+    req: HttpRequest,
     site: Site,
     state: web::Data<AppState>,
     body: web::Json<TokenBody>,
 ) -> Result<HttpResponse, Problem> {
     let realm = Realm::of(&site);
+    limits::check(&req, &state, "consume_link", realm, None).await?;
     let txn = state.db.begin().await.map_err(Problem::internal)?;
     let spent = tokens::consume_one_time(&txn, realm, body.token(), Purpose::LoginLink, Utc::now())
         .await
@@ -122,11 +126,13 @@ pub async fn forgot_password(
 #[utoipa::path(post, path = "/api/v1/auth/password/reset", tag = "auth", request_body = ResetBody,
     responses((status = 200, description = "password changed"), (status = 400, description = "validation_failed")))]
 pub async fn reset_password(
+    req: HttpRequest,
     site: Site,
     state: web::Data<AppState>,
     body: web::Json<ResetBody>,
 ) -> Result<HttpResponse, Problem> {
     let realm = Realm::of(&site);
+    limits::check(&req, &state, "reset", realm, None).await?;
     let now = Utc::now();
     let txn = state.db.begin().await.map_err(Problem::internal)?;
     let spent = tokens::consume_one_time(&txn, realm, &body.token, Purpose::PasswordReset, now)

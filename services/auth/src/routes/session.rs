@@ -1,5 +1,5 @@
 //! Logging in and out, and refreshing access tokens.
-use actix_web::{HttpResponse, http::StatusCode, web};
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chrono::Utc;
 use common::{AppState, Problem, Site, auth::ACCESS_TOKEN_SECONDS, domain::Email, i18n::Text};
 use entity::user;
@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     domain::{password::PasswordHasherConfig, realm::Realm},
+    limits,
     store::{accounts, tokens, tokens::Refresh},
 };
 
@@ -80,11 +81,13 @@ pub async fn open_session(
     responses((status = 200, body = Tokens), (status = 401, description = "invalid_credentials"),
         (status = 429, description = "rate_limited")))]
 pub async fn login(
+    req: HttpRequest,
     site: Site,
     state: web::Data<AppState>,
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, Problem> {
     let realm = Realm::of(&site);
+    limits::check(&req, &state, "login", realm, Some(&body.email)).await?;
     let user = match Email::parse(&body.email) {
         Ok(email) => accounts::by_email(&state.db, realm, &email).await.map_err(Problem::internal)?,
         Err(_) => None,
