@@ -8,26 +8,31 @@ use common::{
     outbox::{self, NewEvent},
 };
 use notifications::store;
-use participation_tests::spawn_app;
+use participation_tests::{TestApp, spawn_app};
 use sea_orm::{DbBackend, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
-#[tokio::test]
-async fn racing_workers_lease_each_delivery_once_and_a_replay_creates_nothing() {
-    let app = spawn_app().await;
+/// A town's event and its 200 recipients, whose deliveries are yet to be made.
+async fn event_for_200(app: &TestApp) -> (entity::outbox::Model, Vec<String>) {
     let town = app.create_town("hanches", "28191", "active").await;
     let recipients: Vec<String> = (0..200).map(|i| format!("habitant{i}@example.fr")).collect();
     let txn = app.db().begin().await.unwrap();
     let event_id = outbox::record(
         &txn,
         Some(TenantScope::for_operator_action(town)),
-        NewEvent { kind: "mail.test".into(), payload: json!({}), idempotency_key: "race".into() },
+        NewEvent { kind: "mail.test".into(), payload: json!({}), idempotency_key: "fan-out".into() },
     )
     .await
     .unwrap();
     txn.commit().await.unwrap();
-    let event = store::event(app.db(), event_id).await.unwrap().unwrap();
+    (store::event(app.db(), event_id).await.unwrap().unwrap(), recipients)
+}
+
+#[tokio::test]
+async fn racing_workers_lease_each_delivery_once_and_a_replay_creates_nothing() {
+    let app = spawn_app().await;
+    let (event, recipients) = event_for_200(&app).await;
 
     let ids = store::insert_deliveries(app.db(), &event, &recipients).await.unwrap();
     assert_eq!(ids.len(), 200);
@@ -69,18 +74,7 @@ async fn on_postgres_racing_workers_lock_each_delivery_once_until_they_finish() 
         // This test runs in the PostgreSQL pass of the suite.
         return;
     }
-    let town = app.create_town("hanches", "28191", "active").await;
-    let recipients: Vec<String> = (0..200).map(|i| format!("habitant{i}@example.fr")).collect();
-    let txn = app.db().begin().await.unwrap();
-    let event_id = outbox::record(
-        &txn,
-        Some(TenantScope::for_operator_action(town)),
-        NewEvent { kind: "mail.test".into(), payload: json!({}), idempotency_key: "lock".into() },
-    )
-    .await
-    .unwrap();
-    txn.commit().await.unwrap();
-    let event = store::event(app.db(), event_id).await.unwrap().unwrap();
+    let (event, recipients) = event_for_200(&app).await;
     let ids = store::insert_deliveries(app.db(), &event, &recipients).await.unwrap();
     let now = Utc::now().trunc_subsecs(6) + Duration::seconds(1);
 

@@ -15,6 +15,14 @@ fn users_of(realm: Realm) -> Select<user::Entity> {
     }
 }
 
+/// Rows of `realm` for updates: a town's, or operators' (no town).
+fn in_realm(realm: Realm) -> sea_orm::Condition {
+    match realm {
+        Realm::Town(scope) => sea_orm::Condition::all().add(user::Column::TenantId.eq(scope.tenant_id())),
+        Realm::Platform => sea_orm::Condition::all().add(user::Column::TenantId.is_null()),
+    }
+}
+
 /// The account of `email` in `realm`.
 pub async fn by_email(
     conn: &impl ConnectionTrait,
@@ -59,16 +67,15 @@ pub async fn create(
 /// Notes that the account's holder proved the address is theirs.
 pub async fn mark_verified(conn: &impl ConnectionTrait, realm: Realm, id: Uuid) -> Result<(), DbErr> {
     let now = Utc::now();
-    let mut update = user::Entity::update_many()
+    user::Entity::update_many()
         .col_expr(user::Column::EmailVerifiedAt, now.into())
         .col_expr(user::Column::UpdatedAt, now.into())
         .filter(user::Column::Id.eq(id))
-        .filter(user::Column::EmailVerifiedAt.is_null());
-    update = match realm {
-        Realm::Town(scope) => update.filter(user::Column::TenantId.eq(scope.tenant_id())),
-        Realm::Platform => update.filter(user::Column::TenantId.is_null()),
-    };
-    update.exec(conn).await.map(|_| ())
+        .filter(user::Column::EmailVerifiedAt.is_null())
+        .filter(in_realm(realm))
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// The role `user` holds where it belongs.
@@ -86,13 +93,12 @@ pub async fn set_password(
     id: Uuid,
     hash: String,
 ) -> Result<(), DbErr> {
-    let mut update = user::Entity::update_many()
+    user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Some(hash).into())
         .col_expr(user::Column::UpdatedAt, Utc::now().into())
-        .filter(user::Column::Id.eq(id));
-    update = match realm {
-        Realm::Town(scope) => update.filter(user::Column::TenantId.eq(scope.tenant_id())),
-        Realm::Platform => update.filter(user::Column::TenantId.is_null()),
-    };
-    update.exec(conn).await.map(|_| ())
+        .filter(user::Column::Id.eq(id))
+        .filter(in_realm(realm))
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
