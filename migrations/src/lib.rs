@@ -9,6 +9,7 @@ mod m20261127_000004_create_outbox_and_audit;
 mod m20261127_000005_create_deliveries;
 mod m20261127_000006_mail_pipeline_indexes;
 mod m20261127_000007_create_auth_tokens;
+mod m20261127_000008_town_lifecycle;
 mod schema_util;
 
 /// Every migration, in order.
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_deliveries::Migration),
             Box::new(m20261127_000006_mail_pipeline_indexes::Migration),
             Box::new(m20261127_000007_create_auth_tokens::Migration),
+            Box::new(m20261127_000008_town_lifecycle::Migration),
         ]
     }
 }

@@ -14,3 +14,4 @@ mod operations;
 mod problems;
 mod support;
 mod tenant_scope;
+mod town_lifecycle;

@@ -45,3 +45,19 @@ pub async fn record(
     )
     .await
 }
+
+/// Records a plain notice from the platform to one address (no unsubscribe link).
+pub async fn record_notice(
+    conn: &impl ConnectionTrait,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<Uuid, DbErr> {
+    let payload = json!({
+        "recipients": [to],
+        "mail": { "template": "notice", "params": { "subject": subject, "body": body } },
+    });
+    let key = Uuid::new_v4().to_string();
+    outbox::record(conn, None, NewEvent { kind: "platform.notice".into(), payload, idempotency_key: key })
+        .await
+}

@@ -19,6 +19,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::session::configure(cfg);
     routes::jwks::configure(cfg);
     routes::links::configure(cfg);
+    routes::signup::configure(cfg);
+    routes::operator_towns::configure(cfg);
+    routes::operator_audit::configure(cfg);
+    routes::invitations::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -42,6 +46,18 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::links::consume_login_link,
         routes::links::forgot_password,
         routes::links::reset_password,
+        routes::signup::signup,
+        routes::signup::verify,
+        routes::operator_towns::list,
+        routes::operator_towns::approve,
+        routes::operator_towns::reject,
+        routes::operator_towns::suspend,
+        routes::operator_towns::reactivate,
+        routes::operator_towns::add_domain,
+        routes::operator_audit::audit,
+        routes::invitations::accept,
+        routes::invitations::invite,
+        routes::invitations::list,
     ),
     components(schemas(
         routes::communes::CommuneDto,
@@ -53,6 +69,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::session::Tokens,
         routes::links::EmailBody,
         routes::links::ResetBody,
+        routes::signup::SignupBody,
+        routes::operator_towns::TownDto,
+        routes::operator_towns::RejectBody,
+        routes::operator_towns::DomainBody,
+        routes::operator_audit::AuditDto,
+        routes::invitations::AcceptBody,
+        routes::invitations::InviteBody,
+        routes::invitations::MemberDto,
     ))
 )]
 struct ApiDoc;

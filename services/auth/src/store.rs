@@ -36,4 +36,7 @@ pub async fn find_commune(conn: &impl ConnectionTrait, code: &str) -> Result<Opt
 }
 
 pub mod accounts;
+pub mod domains;
+pub mod members;
 pub mod tokens;
+pub mod towns;

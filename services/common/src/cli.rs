@@ -24,6 +24,21 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage the platform's operators.
+    Operator {
+        #[command(subcommand)]
+        action: OperatorAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorAction {
+    /// Create an operator and print a one-time link (24 hours) to set the password.
+    Create {
+        /// The operator's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Runs a binary named `name` serving `services`; configuration errors exit with
@@ -53,6 +68,11 @@ pub fn main(name: &'static str, services: Vec<ServiceSpec>) -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config, name, services).await,
             Command::Migrate => migrate(config).await,
+            Command::Operator { action: OperatorAction::Create { email } } => {
+                let link = crate::operator_cli::create_operator(&config, &email).await?;
+                println!("{link}");
+                Ok(())
+            }
         }
     });
     match outcome {

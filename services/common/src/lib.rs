@@ -1,5 +1,6 @@
 //! What every service shares: configuration, tenancy, problem+json errors,
 //! database access, telemetry, metrics, health and the HTTP server itself.
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod health;
 pub mod http;
 pub mod i18n;
 pub mod metrics;
+pub mod operator_cli;
 pub mod outbox;
 pub mod problem;
 pub mod rate_limit;

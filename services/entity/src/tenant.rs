@@ -17,6 +17,9 @@ pub struct Model {
     pub time_zone: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Access tokens issued before this are refused (set on suspension).
+    pub tokens_valid_after: Option<DateTimeUtc>,
+    pub rejection_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -59,6 +62,8 @@ impl ActiveModel {
             time_zone: Set("Europe/Paris".to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
+            tokens_valid_after: Set(None),
+            rejection_reason: Set(None),
         }
     }
 }

@@ -89,13 +89,7 @@ pub fn draft(sender: &Sender<'_>, payload: &MailPayload) -> Result<Draft, SendEr
     let personal_link = payload.topic.is_some() && sender.town.is_some();
     let rendered = match &payload.mail {
         MailTemplate::AccountLink { purpose, token_id, host, name } => {
-            let url = format!(
-                "{}://{}{}?token={}",
-                sender.config.public_url_scheme.as_str(),
-                host,
-                purpose.page(),
-                one_time::token_for(sender.signing_key, *token_id)
-            );
+            let url = one_time::link(sender.config, host, *purpose, sender.signing_key, *token_id);
             render_account(*purpose, &url, &header_text(name), payload.locale, &sender_name)
         }
         template => {

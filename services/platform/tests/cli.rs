@@ -207,3 +207,37 @@ async fn the_binary_runs_on_the_configured_database() {
     full_run(dir.path(), Some(&url)).await;
     admin.execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.unwrap();
 }
+
+#[test]
+fn operator_create_prints_a_one_time_link_and_sets_no_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        participation(dir.path()).args(["operator", "create", "--email", "Ops@Example.fr"]).output().unwrap()
+    };
+    let first = run();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let link = String::from_utf8(first.stdout).unwrap();
+    assert_eq!(link.lines().count(), 1, "{link}");
+    assert!(link.starts_with("http://localhost:8080/password/reset?token="), "{link}");
+    // Asked again, the same operator gets a new link, never a second account.
+    let second = String::from_utf8(run().stdout).unwrap();
+    assert_ne!(link, second);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite://{}/participation.db?mode=rwc", dir.path().display());
+        let db = Database::connect(&url).await.unwrap();
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT email, password_hash, tenant_id FROM users",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].try_get::<String>("", "email").unwrap(), "ops@example.fr");
+        assert_eq!(rows[0].try_get::<Option<String>>("", "password_hash").unwrap(), None);
+    });
+    let bad = participation(dir.path()).args(["operator", "create", "--email", "nobody"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an e-mail address"));
+}

@@ -3,3 +3,4 @@ pub mod commune_query;
 pub mod display_name;
 pub mod password;
 pub mod realm;
+pub mod signup;

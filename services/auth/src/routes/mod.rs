@@ -1,6 +1,11 @@
 //! HTTP routes of the auth service, one module per resource.
 pub mod account;
 pub mod communes;
+pub mod invitations;
 pub mod jwks;
 pub mod links;
+pub mod operator;
+pub mod operator_audit;
+pub mod operator_towns;
 pub mod session;
+pub mod signup;

@@ -2,7 +2,7 @@
 //! statement, so that two requests racing with one token cannot both win.
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
-use common::auth::one_time::{Purpose, token_hash};
+use common::auth::one_time::{self, NewOneTime, Purpose, token_hash};
 use entity::{one_time_token, refresh_token};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
@@ -31,21 +31,8 @@ pub async fn issue_one_time(
     ttl: Duration,
     key: &common::signing::SigningKey,
 ) -> Result<Uuid, DbErr> {
-    let id = Uuid::new_v4();
-    let now = Utc::now();
-    one_time_token::ActiveModel {
-        id: Set(id),
-        tenant_id: Set(realm.tenant_id()),
-        user_id: Set(user),
-        purpose: Set(purpose.as_str().to_owned()),
-        token_hash: Set(token_hash(&common::auth::one_time::token_for(key, id))),
-        expires_at: Set(now + ttl),
-        used_at: Set(None),
-        created_at: Set(now),
-    }
-    .insert(conn)
-    .await?;
-    Ok(id)
+    let new = NewOneTime { tenant_id: realm.tenant_id(), user_id: user, purpose, ttl, invitee: None };
+    one_time::issue(conn, key, new).await
 }
 
 /// Spends `token` if it is a live one of `purpose` in `realm`, returning its row.
@@ -179,6 +166,34 @@ pub async fn revoke_user(
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, now.into())
         .filter(refresh_token::Column::UserId.eq(user))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(in_realm(realm, refresh_token::Column::TenantId))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Spends a town request's confirmation token (platform host; the row names the town).
+pub async fn consume_signup(
+    conn: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<one_time_token::Model>, DbErr> {
+    let spent = one_time_token::Entity::update_many()
+        .col_expr(one_time_token::Column::UsedAt, now.into())
+        .filter(one_time_token::Column::TokenHash.eq(token_hash(token)))
+        .filter(one_time_token::Column::Purpose.eq(Purpose::SignupVerify.as_str()))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .filter(one_time_token::Column::ExpiresAt.gt(now))
+        .exec_with_returning(conn)
+        .await?;
+    Ok(spent.into_iter().next())
+}
+
+/// Revokes every refresh token of the town: all its sessions end.
+pub async fn revoke_town(conn: &impl ConnectionTrait, realm: Realm, now: DateTime<Utc>) -> Result<(), DbErr> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, now.into())
         .filter(refresh_token::Column::RevokedAt.is_null())
         .filter(in_realm(realm, refresh_token::Column::TenantId))
         .exec(conn)

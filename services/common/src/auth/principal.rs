@@ -51,9 +51,9 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 
 fn principal(req: &HttpRequest) -> Result<Principal, Problem> {
     let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| Problem::internal("AppState missing"))?;
-    let town = match req.extensions().get::<Site>() {
-        Some(Site::Platform) => None,
-        Some(Site::Town(town)) => Some(town.id),
+    let (town, valid_after) = match req.extensions().get::<Site>() {
+        Some(Site::Platform) => (None, None),
+        Some(Site::Town(town)) => (Some(town.id), town.tokens_valid_after),
         None => return Err(Problem::unknown_host()),
     };
     let token = bearer(req).ok_or_else(unauthenticated)?;
@@ -64,6 +64,11 @@ fn principal(req: &HttpRequest) -> Result<Principal, Problem> {
     // The audience already binds the token to this town; operators exist only
     // on the platform host, and town accounts only on theirs.
     if claims.tid != town || (claims.role == Role::Operator) != town.is_none() {
+        return Err(unauthenticated());
+    }
+    // A suspension cuts every session of the town, even once it is lifted. `iat`
+    // counts whole seconds: a token of the suspension's own second is cut too.
+    if valid_after.is_some_and(|after| claims.iat <= after.timestamp()) {
         return Err(unauthenticated());
     }
     Ok(Principal { user_id: claims.sub, tenant_id: claims.tid, role: claims.role })

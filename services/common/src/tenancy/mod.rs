@@ -19,6 +19,8 @@ pub struct Town {
     pub slug: String,
     pub name: String,
     pub status: TownStatus,
+    /// Access tokens issued before this instant are refused.
+    pub tokens_valid_after: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Town {

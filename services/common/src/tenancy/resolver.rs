@@ -84,6 +84,12 @@ impl SiteResolver {
             // Towns awaiting verification or review, or rejected, have no public space.
             _ => return Ok(Resolved::Unknown),
         };
-        Ok(Resolved::Site(Site::Town(Town { id: row.id, slug: row.slug, name: row.name, status })))
+        Ok(Resolved::Site(Site::Town(Town {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            status,
+            tokens_valid_after: row.tokens_valid_after,
+        })))
     }
 }
