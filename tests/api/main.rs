@@ -14,4 +14,5 @@ mod operations;
 mod problems;
 mod support;
 mod tenant_scope;
+mod town_data;
 mod town_lifecycle;

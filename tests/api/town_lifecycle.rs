@@ -17,6 +17,13 @@ async fn platform_with_operator() -> (TestApp, SmtpSink, String) {
     let sink = SmtpSink::start().await;
     let app =
         spawn_app_running_worker(&[("SMTP_URL", sink.url()), ("MAIL_RATE_PER_SECOND", "0".into())]).await;
+    let token = operator_token(&app).await;
+    (app, sink, token)
+}
+
+/// Creates an operator with the command line's function, sets the password by
+/// the printed link, logs in, and returns the access token.
+pub(crate) async fn operator_token(app: &TestApp) -> String {
     let link =
         common::operator_cli::create_operator(&app.state.config, "ops@participation.test").await.unwrap();
     let prefix = format!("http://{PLATFORM_DOMAIN}/password/reset?token=");
@@ -34,7 +41,7 @@ async fn platform_with_operator() -> (TestApp, SmtpSink, String) {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    (app, sink, tokens["access_token"].as_str().unwrap().to_owned())
+    tokens["access_token"].as_str().unwrap().to_owned()
 }
 
 fn signup_body(insee: &str, slug: &str) -> Value {

@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::signup::configure(cfg);
     routes::operator_towns::configure(cfg);
     routes::operator_audit::configure(cfg);
+    routes::operator_data::configure(cfg);
     routes::invitations::configure(cfg);
 }
 
@@ -55,6 +56,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::operator_towns::reactivate,
         routes::operator_towns::add_domain,
         routes::operator_audit::audit,
+        routes::operator_data::export,
+        routes::operator_data::delete,
         routes::invitations::accept,
         routes::invitations::invite,
         routes::invitations::list,

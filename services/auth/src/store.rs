@@ -39,4 +39,5 @@ pub mod accounts;
 pub mod domains;
 pub mod members;
 pub mod tokens;
+pub mod town_data;
 pub mod towns;

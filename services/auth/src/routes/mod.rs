@@ -6,6 +6,7 @@ pub mod jwks;
 pub mod links;
 pub mod operator;
 pub mod operator_audit;
+pub mod operator_data;
 pub mod operator_towns;
 pub mod session;
 pub mod signup;

@@ -1,0 +1,112 @@
+//! Everything a town holds: exported as one archive, or deleted at once.
+use std::io::Write;
+
+use common::TenantScope;
+use entity::{
+    audit_log, delivery, membership, one_time_token, outbox, refresh_token, tenant, tenant_domain, user,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::Value;
+use zip::write::SimpleFileOptions;
+
+/// The town's rows of one table, as JSON objects.
+async fn rows<E>(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    order: E::Column,
+) -> Result<Vec<Value>, DbErr>
+where
+    E: entity::TenantOwned,
+{
+    scope.find::<E>().order_by_asc(order).into_json().all(conn).await
+}
+
+/// Every table of the town with its rows; secrets (password hashes, token
+/// hashes) stay out.
+pub async fn export_tables(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+) -> Result<Vec<(&'static str, Vec<Value>)>, DbErr> {
+    let town = tenant::Entity::find_by_id(scope.tenant_id()).into_json().all(conn).await?;
+    let mut users = rows::<user::Entity>(conn, scope, user::Column::CreatedAt).await?;
+    for u in &mut users {
+        if let Some(obj) = u.as_object_mut() {
+            obj.remove("password_hash");
+        }
+    }
+    Ok(vec![
+        ("tenant", town),
+        (
+            "tenant_domains",
+            rows::<tenant_domain::Entity>(conn, scope, tenant_domain::Column::CreatedAt).await?,
+        ),
+        ("users", users),
+        ("memberships", rows::<membership::Entity>(conn, scope, membership::Column::CreatedAt).await?),
+        ("outbox", rows::<outbox::Entity>(conn, scope, outbox::Column::CreatedAt).await?),
+        ("deliveries", rows::<delivery::Entity>(conn, scope, delivery::Column::CreatedAt).await?),
+        ("audit_log", rows::<audit_log::Entity>(conn, scope, audit_log::Column::Id).await?),
+    ])
+}
+
+/// A cell as a spreadsheet will show it: text that a spreadsheet would run as a
+/// formula (`= + - @`, tab, carriage return first) is prefixed with `'`.
+fn cell(value: &Value) -> String {
+    let text = match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text }
+}
+
+fn csv_of(rows: &[Value]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let Some(first) = rows.first().and_then(Value::as_object) else { return Ok(Vec::new()) };
+    let columns: Vec<&String> = first.keys().collect();
+    out.write_record(&columns)?;
+    for row in rows {
+        out.write_record(columns.iter().map(|c| cell(row.get(c.as_str()).unwrap_or(&Value::Null))))?;
+    }
+    out.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// A zip with `<table>.json` and `<table>.csv` for each table.
+pub fn archive(tables: &[(&'static str, Vec<Value>)]) -> anyhow::Result<Vec<u8>> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, rows) in tables {
+        zip.start_file(format!("{name}.json"), options)?;
+        zip.write_all(&serde_json::to_vec_pretty(rows)?)?;
+        zip.start_file(format!("{name}.csv"), options)?;
+        zip.write_all(&csv_of(rows)?)?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
+/// Deletes the town and every row it owns, children first.
+pub async fn delete_town(conn: &impl ConnectionTrait, scope: TenantScope) -> Result<(), DbErr> {
+    let id = scope.tenant_id();
+    delivery::Entity::delete_many().filter(delivery::Column::TenantId.eq(id)).exec(conn).await?;
+    refresh_token::Entity::delete_many().filter(refresh_token::Column::TenantId.eq(id)).exec(conn).await?;
+    one_time_token::Entity::delete_many().filter(one_time_token::Column::TenantId.eq(id)).exec(conn).await?;
+    membership::Entity::delete_many().filter(membership::Column::TenantId.eq(id)).exec(conn).await?;
+    outbox::Entity::delete_many().filter(outbox::Column::TenantId.eq(id)).exec(conn).await?;
+    user::Entity::delete_many().filter(user::Column::TenantId.eq(id)).exec(conn).await?;
+    tenant_domain::Entity::delete_many().filter(tenant_domain::Column::TenantId.eq(id)).exec(conn).await?;
+    audit_log::Entity::delete_many().filter(audit_log::Column::TenantId.eq(id)).exec(conn).await?;
+    tenant::Entity::delete_by_id(id).exec(conn).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_in_csv() {
+        let rows =
+            vec![serde_json::json!({ "a": "=HYPERLINK(\"x\")", "b": "-1", "c": "ok", "d": null, "e": 3 })];
+        let text = String::from_utf8(csv_of(&rows).unwrap()).unwrap();
+        assert_eq!(text, "a,b,c,d,e\n\"'=HYPERLINK(\"\"x\"\")\",'-1,ok,,3\n");
+    }
+}
