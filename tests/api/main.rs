@@ -2,6 +2,7 @@
 mod auth_citizen;
 mod auth_limits;
 mod auth_links;
+mod auth_privacy;
 mod auth_tokens;
 mod communes;
 mod hosts;

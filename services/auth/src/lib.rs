@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::operator_audit::configure(cfg);
     routes::operator_data::configure(cfg);
     routes::invitations::configure(cfg);
+    routes::privacy::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -61,6 +62,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::invitations::accept,
         routes::invitations::invite,
         routes::invitations::list,
+        routes::privacy::export,
+        routes::privacy::erase,
     ),
     components(schemas(
         routes::communes::CommuneDto,

@@ -8,5 +8,6 @@ pub mod operator;
 pub mod operator_audit;
 pub mod operator_data;
 pub mod operator_towns;
+pub mod privacy;
 pub mod session;
 pub mod signup;

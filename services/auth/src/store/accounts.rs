@@ -102,3 +102,26 @@ pub async fn set_password(
         .await
         .map(|_| ())
 }
+
+/// Replaces the account's personal data: no address, no name, no password,
+/// no staff role; the row stays so that contributions keep their author id.
+pub async fn anonymise(conn: &impl ConnectionTrait, realm: Realm, id: Uuid) -> Result<(), DbErr> {
+    if let Realm::Town(scope) = realm {
+        membership::Entity::delete_many()
+            .filter(membership::Column::TenantId.eq(scope.tenant_id()))
+            .filter(membership::Column::UserId.eq(id))
+            .exec(conn)
+            .await?;
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::Email, format!("erased-{}@invalid", id.simple()).into())
+        .col_expr(user::Column::DisplayName, "Participant·e".into())
+        .col_expr(user::Column::PasswordHash, Option::<String>::None.into())
+        .col_expr(user::Column::EmailVerifiedAt, Option::<chrono::DateTime<Utc>>::None.into())
+        .col_expr(user::Column::UpdatedAt, Utc::now().into())
+        .filter(user::Column::Id.eq(id))
+        .filter(in_realm(realm))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}

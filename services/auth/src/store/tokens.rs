@@ -200,3 +200,13 @@ pub async fn revoke_town(conn: &impl ConnectionTrait, realm: Realm, now: DateTim
         .await
         .map(|_| ())
 }
+
+/// Deletes every one-time token of `user` (erasure).
+pub async fn delete_one_time_of(conn: &impl ConnectionTrait, realm: Realm, user: Uuid) -> Result<(), DbErr> {
+    one_time_token::Entity::delete_many()
+        .filter(one_time_token::Column::UserId.eq(user))
+        .filter(in_realm(realm, one_time_token::Column::TenantId))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
