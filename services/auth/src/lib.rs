@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::operator_towns::configure(cfg);
     routes::operator_audit::configure(cfg);
     routes::operator_data::configure(cfg);
+    routes::operator_domains::configure(cfg);
     routes::invitations::configure(cfg);
     routes::privacy::configure(cfg);
 }
@@ -55,7 +56,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::operator_towns::reject,
         routes::operator_towns::suspend,
         routes::operator_towns::reactivate,
-        routes::operator_towns::add_domain,
+        routes::operator_domains::add_domain,
         routes::operator_audit::audit,
         routes::operator_data::export,
         routes::operator_data::delete,
@@ -78,7 +79,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::signup::SignupBody,
         routes::operator_towns::TownDto,
         routes::operator_towns::RejectBody,
-        routes::operator_towns::DomainBody,
+        routes::operator_domains::DomainBody,
         routes::operator_audit::AuditDto,
         routes::invitations::AcceptBody,
         routes::invitations::InviteBody,

@@ -10,7 +10,7 @@ use common::{
     },
     i18n::{Lang, Text},
     problem::FieldError,
-    tenancy::{HostName, PlatformHost},
+    tenancy::PlatformHost,
 };
 use entity::tenant;
 use sea_orm::{DatabaseTransaction, TransactionTrait, sea_query::Expr};
@@ -21,7 +21,7 @@ use crate::{
     account_mail::{self, AccountMail},
     domain::realm::Realm,
     routes::operator::{operator, wrong_state},
-    store::{domains, tokens, towns},
+    store::{tokens, towns},
 };
 
 const INVITATION_TTL: Duration = Duration::days(7);
@@ -32,8 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/operator/tenants/{id}/approve", web::post().to(approve))
         .route("/api/v1/operator/tenants/{id}/reject", web::post().to(reject))
         .route("/api/v1/operator/tenants/{id}/suspend", web::post().to(suspend))
-        .route("/api/v1/operator/tenants/{id}/reactivate", web::post().to(reactivate))
-        .route("/api/v1/operator/tenants/{id}/domains", web::post().to(add_domain));
+        .route("/api/v1/operator/tenants/{id}/reactivate", web::post().to(reactivate));
 }
 
 /// Filter and page of the town list.
@@ -289,61 +288,4 @@ pub async fn reactivate(
         Ok((txn, town))
     })
     .await
-}
-
-/// A custom domain for a town.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct DomainBody {
-    domain: String,
-}
-
-/// Adds a custom domain that serves the town as its slug host does.
-#[utoipa::path(post, path = "/api/v1/operator/tenants/{id}/domains", tag = "operator", request_body = DomainBody,
-    responses((status = 201), (status = 400, description = "validation_failed"), (status = 404)))]
-pub async fn add_domain(
-    req: HttpRequest,
-    _: PlatformHost,
-    principal: Principal,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    body: web::Json<DomainBody>,
-) -> Result<HttpResponse, Problem> {
-    let actor = operator(&req, &principal, &state).await?;
-    let bad = |fr: &'static str, en: &'static str| {
-        Problem::validation(vec![FieldError::new("domain", Text::fixed(fr, en))])
-    };
-    let wanted = body.domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    let domain = match HostName::classify(&wanted, &state.config.platform_domain) {
-        HostName::Custom(name) if name == wanted && name.contains('.') => name,
-        _ => {
-            return Err(bad(
-                "Un nom de domaine comme participation.hanches.fr, hors du domaine de la plateforme.",
-                "A domain such as participation.hanches.fr, outside the platform's domain.",
-            ));
-        }
-    };
-    let id = id.into_inner();
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
-    if towns::by_id(&txn, id).await.map_err(Problem::internal)?.is_none() {
-        return Err(Problem::not_found());
-    }
-    domains::add(&txn, TenantScope::for_operator_action(id), &domain).await.map_err(|e| {
-        match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                bad("Ce domaine sert déjà une commune.", "This domain already serves a town.")
-            }
-            _ => Problem::internal(e),
-        }
-    })?;
-    let entry = AuditEntry {
-        action: "tenant.add_domain",
-        tenant_id: Some(id),
-        target_type: "tenant",
-        target_id: Some(id.to_string()),
-        details: Some(serde_json::json!({ "domain": domain })),
-    };
-    audit::record(&txn, &actor, entry).await.map_err(Problem::internal)?;
-    txn.commit().await.map_err(Problem::internal)?;
-    state.resolver.invalidate_all();
-    Ok(HttpResponse::Created().json(serde_json::json!({ "tenant_id": id, "domain": domain })))
 }
