@@ -1,4 +1,5 @@
 //! End-to-end journeys against a running app (one binary, modules by theme).
+mod auth_browser;
 mod auth_citizen;
 mod auth_limits;
 mod auth_links;

@@ -1,5 +1,6 @@
 //! HTTP routes of the auth service, one module per resource.
 pub mod account;
+pub mod browser_session;
 pub mod communes;
 pub mod invitations;
 pub mod jwks;

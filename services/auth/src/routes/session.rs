@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::{
     domain::{password::PasswordHasherConfig, realm::Realm},
     limits,
+    routes::browser_session,
     store::{accounts, tokens, tokens::Refresh},
 };
 
@@ -25,19 +26,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct LoginBody {
     email: String,
     password: String,
+    /// `cookie` for a browser session (HttpOnly cookies and a CSRF token);
+    /// tokens in the body otherwise.
+    #[serde(default)]
+    session: Option<String>,
 }
 
 /// A refresh token, to rotate or revoke.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshBody {
-    refresh_token: String,
+    /// Absent for a browser session: the refresh cookie is used.
+    #[serde(default)]
+    refresh_token: Option<String>,
 }
 
 /// What a login or a refresh gives.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Tokens {
-    access_token: String,
-    refresh_token: String,
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: String,
     token_type: &'static str,
     /// Seconds the access token is good for.
     expires_in: i64,
@@ -70,7 +77,8 @@ pub async fn open_session(
     family: Uuid,
 ) -> Result<Tokens, Problem> {
     let role = accounts::role_of(conn, realm, user).await.map_err(Problem::internal)?;
-    let (access_token, _) = state.jwt.issue(user.id, realm.tenant_id(), role).map_err(Problem::internal)?;
+    let (access_token, _) =
+        state.jwt.issue(user.id, realm.tenant_id(), role, Some(family)).map_err(Problem::internal)?;
     let refresh_token =
         tokens::issue_refresh(conn, realm, user.id, family).await.map_err(Problem::internal)?;
     Ok(Tokens { access_token, refresh_token, token_type: "Bearer", expires_in: ACCESS_TOKEN_SECONDS })
@@ -88,6 +96,7 @@ pub async fn login(
 ) -> Result<HttpResponse, Problem> {
     let realm = Realm::of(&site);
     limits::check(&req, &state, "login", realm, Some(&body.email)).await?;
+    let by_cookie = browser_session::wants_cookie(body.session.as_deref())?;
     let user = match Email::parse(&body.email) {
         Ok(email) => accounts::by_email(&state.db, realm, &email).await.map_err(Problem::internal)?,
         Err(_) => None,
@@ -99,7 +108,11 @@ pub async fn login(
     let matches =
         web::block(move || hasher.verify(&password, stored.as_deref())).await.map_err(Problem::internal)?;
     let Some(user) = user.filter(|_| matches) else { return Err(invalid_credentials()) };
-    let tokens = open_session(&state, &state.db, realm, &user, Uuid::new_v4()).await?;
+    let family = Uuid::new_v4();
+    let tokens = open_session(&state, &state.db, realm, &user, family).await?;
+    if by_cookie {
+        return Ok(browser_session::respond(&state, &tokens, family));
+    }
     Ok(HttpResponse::Ok().json(tokens))
 }
 
@@ -107,15 +120,19 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody,
     responses((status = 200, body = Tokens), (status = 401, description = "unauthenticated")))]
 pub async fn refresh(
+    req: HttpRequest,
     site: Site,
     state: web::Data<AppState>,
     body: web::Json<RefreshBody>,
 ) -> Result<HttpResponse, Problem> {
     let realm = Realm::of(&site);
+    let (presented, by_cookie) = match body.into_inner().refresh_token {
+        Some(token) => (token, false),
+        None => (browser_session::refresh_cookie(&req, &state, realm).await?, true),
+    };
     let txn = state.db.begin().await.map_err(Problem::internal)?;
-    let outcome = tokens::rotate_refresh(&txn, realm, &body.refresh_token, Utc::now())
-        .await
-        .map_err(Problem::internal)?;
+    let outcome =
+        tokens::rotate_refresh(&txn, realm, &presented, Utc::now()).await.map_err(Problem::internal)?;
     let spent = match outcome {
         Refresh::Rotated(row) => row,
         Refresh::Reused => {
@@ -132,6 +149,9 @@ pub async fn refresh(
         .ok_or_else(common::auth::unauthenticated)?;
     let tokens = open_session(&state, &txn, realm, &user, spent.family_id).await?;
     txn.commit().await.map_err(Problem::internal)?;
+    if by_cookie {
+        return Ok(browser_session::respond(&state, &tokens, spent.family_id));
+    }
     Ok(HttpResponse::Ok().json(tokens))
 }
 
@@ -139,15 +159,22 @@ pub async fn refresh(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshBody,
     responses((status = 204, description = "the session is over")))]
 pub async fn logout(
+    req: HttpRequest,
     site: Site,
     state: web::Data<AppState>,
     body: web::Json<RefreshBody>,
 ) -> Result<HttpResponse, Problem> {
     let realm = Realm::of(&site);
-    if let Some(family) =
-        tokens::family_of(&state.db, realm, &body.refresh_token).await.map_err(Problem::internal)?
-    {
+    let presented = match body.into_inner().refresh_token {
+        Some(token) => token,
+        None => browser_session::refresh_cookie(&req, &state, realm).await?,
+    };
+    if let Some(family) = tokens::family_of(&state.db, realm, &presented).await.map_err(Problem::internal)? {
         tokens::revoke_family(&state.db, realm, family, Utc::now()).await.map_err(Problem::internal)?;
     }
-    Ok(HttpResponse::NoContent().finish())
+    let mut res = HttpResponse::NoContent();
+    for cookie in common::auth::browser::cleared_cookies(&state.config) {
+        res.cookie(cookie);
+    }
+    Ok(res.finish())
 }

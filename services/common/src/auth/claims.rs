@@ -60,6 +60,9 @@ pub struct AccessClaims {
     pub exp: i64,
     pub iat: i64,
     pub jti: Uuid,
+    /// The session (refresh-token family) it belongs to; browser CSRF tokens are bound to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 /// The audience of tokens for `town`, or for the platform host when none.

@@ -92,12 +92,13 @@ impl JwtKeys {
         &self.jwks
     }
 
-    /// Signs an access token for `user` in `town` (none: an operator).
+    /// Signs an access token for `user` in `town` (none: an operator), part of session `sid`.
     pub fn issue(
         &self,
         user: Uuid,
         town: Option<Uuid>,
         role: Role,
+        sid: Option<Uuid>,
     ) -> anyhow::Result<(String, AccessClaims)> {
         let now = chrono::Utc::now().timestamp();
         let claims = AccessClaims {
@@ -109,6 +110,7 @@ impl JwtKeys {
             exp: now + ACCESS_TOKEN_SECONDS,
             iat: now,
             jti: Uuid::new_v4(),
+            sid,
         };
         Ok((self.sign(&claims)?, claims))
     }
@@ -190,14 +192,14 @@ mod tests {
     #[test]
     fn the_last_key_signs_and_every_key_still_verifies() {
         let (old, pems) = keys(&["2026-01"]);
-        let (token, claims) = old.issue(Uuid::new_v4(), Some(Uuid::new_v4()), Role::Citizen).unwrap();
+        let (token, claims) = old.issue(Uuid::new_v4(), Some(Uuid::new_v4()), Role::Citizen, None).unwrap();
         let rotated = JwtKeys::from_pems(
             &[pems[0].clone(), ("2026-06".into(), JwtKeys::generate_pem().unwrap())],
             "https://participation.test".into(),
         )
         .unwrap();
         assert_eq!(rotated.verify(&token, &claims.aud).unwrap(), claims);
-        let (fresh, _) = rotated.issue(Uuid::new_v4(), None, Role::Operator).unwrap();
+        let (fresh, _) = rotated.issue(Uuid::new_v4(), None, Role::Operator, None).unwrap();
         assert_eq!(decode_header(&fresh).unwrap().kid.as_deref(), Some("2026-06"));
         assert_eq!(rotated.jwks()["keys"].as_array().unwrap().len(), 2);
         // Once the old key is withdrawn, its tokens stop working.

@@ -1,5 +1,6 @@
 //! Who is calling: access tokens, the keys that sign them, and the extractor
 //! that gives handlers the caller with its town checked against the host.
+pub mod browser;
 mod claims;
 mod keys;
 pub mod one_time;

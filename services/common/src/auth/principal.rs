@@ -4,7 +4,7 @@ use std::future::{Ready, ready};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::StatusCode, web};
 use uuid::Uuid;
 
-use super::{Role, audience};
+use super::{Role, audience, browser};
 use crate::{Problem, i18n::Text, state::AppState, tenancy::Site};
 
 /// An authenticated caller whose token was made for the host it called.
@@ -56,11 +56,28 @@ fn principal(req: &HttpRequest) -> Result<Principal, Problem> {
         Some(Site::Town(town)) => (Some(town.id), town.tokens_valid_after),
         None => return Err(Problem::unknown_host()),
     };
-    let token = bearer(req).ok_or_else(unauthenticated)?;
+    // An API client sends a Bearer token; a browser, the session cookie.
+    let cookie = req.cookie(browser::access_cookie_name(&state.config));
+    let (token, by_cookie) = match (bearer(req), &cookie) {
+        (Some(token), _) => (token, false),
+        (None, Some(c)) if !c.value().is_empty() => (c.value(), true),
+        _ => return Err(unauthenticated()),
+    };
     let claims = state.jwt.verify(token, &audience(town)).map_err(|e| {
         tracing::info!(error = %e, "access token refused");
         unauthenticated()
     })?;
+    // A cookie rides along on requests other sites make the browser send: a
+    // change made with it must prove it comes from our own page.
+    if by_cookie && browser::changes_state(req) {
+        let proven = claims.sid.is_some_and(|sid| browser::csrf_header_ok(req, &state.signing_key, sid));
+        if !proven {
+            return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden").with_detail(Text::fixed(
+                "Jeton anti-falsification absent ou invalide : rechargez la page.",
+                "Missing or invalid anti-forgery token: reload the page.",
+            )));
+        }
+    }
     // The audience already binds the token to this town; operators exist only
     // on the platform host, and town accounts only on theirs.
     if claims.tid != town || (claims.role == Role::Operator) != town.is_none() {
