@@ -23,13 +23,16 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
 from aiosmtpd.controller import Controller
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else "target/debug/participation"
-PG = os.environ.get("E2E_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
+# The server's URL; a database name or options in it are dropped.
+PG = urllib.parse.urlsplit(os.environ.get("E2E_DATABASE_URL", "postgres://postgres@127.0.0.1:5432"))
+PG = f"{PG.scheme}://{PG.netloc}"
 REDIS = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379")
 DOMAIN = "participation.test"
 steps = []
