@@ -10,6 +10,7 @@ mod m20261127_000005_create_deliveries;
 mod m20261127_000006_mail_pipeline_indexes;
 mod m20261127_000007_create_auth_tokens;
 mod m20261127_000008_town_lifecycle;
+mod m20261127_000009_create_consultations;
 mod schema_util;
 
 /// Every migration, in order.
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_mail_pipeline_indexes::Migration),
             Box::new(m20261127_000007_create_auth_tokens::Migration),
             Box::new(m20261127_000008_town_lifecycle::Migration),
+            Box::new(m20261127_000009_create_consultations::Migration),
         ]
     }
 }

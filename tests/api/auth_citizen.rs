@@ -211,3 +211,31 @@ async fn bad_registrations_are_refused_field_by_field_and_store_nothing() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn one_address_holds_separate_accounts_in_two_towns() {
+    let (app, sink, hanches) = town_app().await;
+    app.create_town("nogent", "28279", "active").await;
+    let nogent = TestApp::town_host("nogent");
+    verified_citizen(&app, &sink, &hanches, "jeanne@example.fr").await;
+    // In Nogent the address has no account yet: its own registration, its own password.
+    let res = app
+        .post(&nogent, "/api/v1/auth/register")
+        .json(&json!({ "email": "jeanne@example.fr", "password": "un autre mot de passe à Nogent", "display_name": "Jeanne N." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let login = |host: &str, password: &str| {
+        app.post(host, "/api/v1/auth/login")
+            .json(&json!({ "email": "jeanne@example.fr", "password": password }))
+            .send()
+    };
+    assert_eq!(login(&nogent, "un autre mot de passe à Nogent").await.unwrap().status(), StatusCode::OK);
+    assert_eq!(login(&nogent, "vélo cargo sous la pluie").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login(&hanches, "un autre mot de passe à Nogent").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(login(&hanches, "vélo cargo sous la pluie").await.unwrap().status(), StatusCode::OK);
+}

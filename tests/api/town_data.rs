@@ -73,15 +73,31 @@ async fn a_deleted_town_leaves_no_row_behind_and_its_export_holds_everything() {
         assert!(tokens["refresh_token"].is_string());
     }
     app.add_domain(town_a, "participation.hanches.fr").await;
+    for (town, title) in [(town_a, "Plan vélo"), (town_b, "Budget des écoles")] {
+        add_consultation(&app, town, title).await;
+    }
     // Let the worker send the verification mails, so deliveries exist.
     sink.wait_for(2, std::time::Duration::from_secs(10)).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
     let before_a = rows_of(&app, town_a).await;
     let before_b = rows_of(&app, town_b).await;
-    for table in
-        ["users", "one_time_tokens", "refresh_tokens", "outbox", "deliveries", "tenant_domains", "tenants"]
-    {
+    let (_, list) =
+        send(app.get(PLATFORM_DOMAIN, "/api/v1/operator/tenants?status=active").bearer_auth(&operator)).await;
+    let list: Value = list.json().await.unwrap();
+    let hanches = list.as_array().unwrap().iter().find(|t| t["slug"] == "hanches").unwrap();
+    assert_eq!((hanches["citizens"].as_u64(), hanches["consultations"].as_u64()), (Some(1), Some(1)));
+    assert!(hanches["mails_sent_this_month"].as_u64().unwrap() >= 1, "{hanches}");
+    for table in [
+        "users",
+        "one_time_tokens",
+        "refresh_tokens",
+        "outbox",
+        "deliveries",
+        "tenant_domains",
+        "consultations",
+        "tenants",
+    ] {
         assert!(before_a[table] > 0, "town A has {table}: {before_a:?}");
     }
 
@@ -107,6 +123,8 @@ async fn a_deleted_town_leaves_no_row_behind_and_its_export_holds_everything() {
     assert!(read("deliveries.json").contains("jeanne@example.fr"));
     assert!(!read("deliveries.json").contains("paul@example.fr"), "nothing of another town");
     assert!(read("tenant.json").contains("\"hanches\""));
+    assert!(read("consultations.json").contains("Plan vélo"));
+    assert!(!read("consultations.json").contains("Budget des écoles"));
     assert!(read("tenant_domains.csv").contains("participation.hanches.fr"));
 
     // Deleting an open town is refused; suspended, it goes with all its rows.
@@ -151,4 +169,31 @@ async fn uuid_of(app: &TestApp, slug: &str) -> Uuid {
         .unwrap()
         .unwrap()
         .id
+}
+
+async fn add_consultation(app: &TestApp, town: Uuid, title: &str) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    entity::consultation::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(town),
+        kind: Set("questionnaire".into()),
+        status: Set("draft".into()),
+        title: Set(title.into()),
+        summary: Set(String::new()),
+        body_markdown: Set(String::new()),
+        body_html: Set(String::new()),
+        audience: Set("public".into()),
+        opens_at: Set(None),
+        closes_at: Set(None),
+        budget_cents: Set(None),
+        published_at: Set(None),
+        closed_at: Set(None),
+        created_by: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
 }

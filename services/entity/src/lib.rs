@@ -1,6 +1,7 @@
 //! sea-orm entities shared by the services, one module a table.
 pub mod audit_log;
 pub mod commune;
+pub mod consultation;
 pub mod delivery;
 pub mod membership;
 pub mod one_time_token;

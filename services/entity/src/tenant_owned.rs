@@ -17,4 +17,14 @@ macro_rules! tenant_owned {
     };
 }
 
-tenant_owned!(tenant_domain, user, membership, outbox, audit_log, delivery, one_time_token, refresh_token);
+tenant_owned!(
+    consultation,
+    tenant_domain,
+    user,
+    membership,
+    outbox,
+    audit_log,
+    delivery,
+    one_time_token,
+    refresh_token
+);

@@ -57,6 +57,7 @@ pub struct TownDto {
     rejection_reason: Option<String>,
     created_at: chrono::DateTime<Utc>,
     citizens: u64,
+    consultations: u64,
     mails_sent_this_month: u64,
 }
 
@@ -74,6 +75,7 @@ impl From<towns::TownUsage> for TownDto {
             rejection_reason: t.rejection_reason,
             created_at: t.created_at,
             citizens: u.citizens,
+            consultations: u.consultations,
             mails_sent_this_month: u.mails_sent_this_month,
         }
     }

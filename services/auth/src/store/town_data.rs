@@ -3,7 +3,8 @@ use std::io::Write;
 
 use common::TenantScope;
 use entity::{
-    audit_log, delivery, membership, one_time_token, outbox, refresh_token, tenant, tenant_domain, user,
+    audit_log, consultation, delivery, membership, one_time_token, outbox, refresh_token, tenant,
+    tenant_domain, user,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
@@ -42,6 +43,7 @@ pub async fn export_tables(
         ),
         ("users", users),
         ("memberships", rows::<membership::Entity>(conn, scope, membership::Column::CreatedAt).await?),
+        ("consultations", rows::<consultation::Entity>(conn, scope, consultation::Column::CreatedAt).await?),
         ("outbox", rows::<outbox::Entity>(conn, scope, outbox::Column::CreatedAt).await?),
         ("deliveries", rows::<delivery::Entity>(conn, scope, delivery::Column::CreatedAt).await?),
         ("audit_log", rows::<audit_log::Entity>(conn, scope, audit_log::Column::Id).await?),
@@ -90,6 +92,7 @@ pub async fn delete_town(conn: &impl ConnectionTrait, scope: TenantScope) -> Res
     refresh_token::Entity::delete_many().filter(refresh_token::Column::TenantId.eq(id)).exec(conn).await?;
     one_time_token::Entity::delete_many().filter(one_time_token::Column::TenantId.eq(id)).exec(conn).await?;
     membership::Entity::delete_many().filter(membership::Column::TenantId.eq(id)).exec(conn).await?;
+    consultation::Entity::delete_many().filter(consultation::Column::TenantId.eq(id)).exec(conn).await?;
     outbox::Entity::delete_many().filter(outbox::Column::TenantId.eq(id)).exec(conn).await?;
     user::Entity::delete_many().filter(user::Column::TenantId.eq(id)).exec(conn).await?;
     tenant_domain::Entity::delete_many().filter(tenant_domain::Column::TenantId.eq(id)).exec(conn).await?;

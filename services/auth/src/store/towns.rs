@@ -1,7 +1,7 @@
 //! Towns as the operator sees them: requests, their review, their lifecycle.
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use common::domain::Slug;
-use entity::{delivery, membership, tenant, user};
+use entity::{consultation, delivery, membership, tenant, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, sea_query::Expr,
@@ -73,6 +73,7 @@ pub async fn transition(
 pub struct TownUsage {
     pub town: tenant::Model,
     pub citizens: u64,
+    pub consultations: u64,
     pub mails_sent_this_month: u64,
 }
 
@@ -114,6 +115,16 @@ pub async fn list_with_usage(
             .group_by(membership::Column::TenantId),
     )
     .await?;
+    let consultations = count_by_town(
+        conn,
+        consultation::Entity::find()
+            .select_only()
+            .column(consultation::Column::TenantId)
+            .column_as(consultation::Column::Id.count(), "n")
+            .filter(consultation::Column::TenantId.is_in(ids.clone()))
+            .group_by(consultation::Column::TenantId),
+    )
+    .await?;
     let mails = count_by_town(
         conn,
         delivery::Entity::find()
@@ -134,6 +145,7 @@ pub async fn list_with_usage(
                 .copied()
                 .unwrap_or(0)
                 .saturating_sub(staff.get(&town.id).copied().unwrap_or(0)),
+            consultations: consultations.get(&town.id).copied().unwrap_or(0),
             mails_sent_this_month: mails.get(&town.id).copied().unwrap_or(0),
             town,
         })
