@@ -47,11 +47,13 @@ fn accepted() -> HttpResponse {
     HttpResponse::Accepted().json(json!({ "status": "sent_if_known" }))
 }
 
-/// Mails a link of `purpose` to the account of `email` in the host's realm, if any.
+/// Mails a link of `purpose` to the account of `email` in the host's realm, if
+/// any. The lookup and the writes run after the answer has gone, so that a
+/// known address is not told apart from an unknown one by the time it takes.
 async fn mail_link(
     req: &HttpRequest,
     site: &Site,
-    state: &AppState,
+    state: &web::Data<AppState>,
     email: &str,
     purpose: Purpose,
     ttl: Duration,
@@ -59,17 +61,31 @@ async fn mail_link(
     let realm = Realm::of(site);
     limits::check(req, state, purpose.as_str(), realm, Some(email)).await?;
     let Ok(email) = Email::parse(email) else { return Ok(()) };
-    let Some(user) = accounts::by_email(&state.db, realm, &email).await.map_err(Problem::internal)? else {
-        return Ok(());
-    };
     let (lang, host) = lang_and_host(req);
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
-    let token = tokens::issue_one_time(&txn, realm, Some(user.id), purpose, ttl, &state.signing_key)
-        .await
-        .map_err(Problem::internal)?;
-    let mail = AccountMail { to: &user.email, name: &user.display_name, host: &host, lang };
-    account_mail::record(&txn, realm, mail, purpose, token).await.map_err(Problem::internal)?;
-    txn.commit().await.map_err(Problem::internal)
+    let state = state.clone();
+    actix_web::rt::spawn(async move {
+        if let Err(e) = record_link(&state, realm, &email, purpose, ttl, lang, &host).await {
+            tracing::error!(error = ?e, purpose = purpose.as_str(), "could not record a mailed link");
+        }
+    });
+    Ok(())
+}
+
+async fn record_link(
+    state: &AppState,
+    realm: Realm,
+    email: &Email,
+    purpose: Purpose,
+    ttl: Duration,
+    lang: common::i18n::Lang,
+    host: &str,
+) -> Result<(), sea_orm::DbErr> {
+    let Some(user) = accounts::by_email(&state.db, realm, email).await? else { return Ok(()) };
+    let txn = state.db.begin().await?;
+    let token = tokens::issue_one_time(&txn, realm, Some(user.id), purpose, ttl, &state.signing_key).await?;
+    let mail = AccountMail { to: &user.email, name: &user.display_name, host, lang };
+    account_mail::record(&txn, realm, mail, purpose, token).await?;
+    txn.commit().await
 }
 
 /// Mails a 15-minute, single-use login link.
