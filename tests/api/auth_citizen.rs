@@ -239,3 +239,30 @@ async fn one_address_holds_separate_accounts_in_two_towns() {
     );
     assert_eq!(login(&hanches, "vélo cargo sous la pluie").await.unwrap().status(), StatusCode::OK);
 }
+
+/// An admin of the town at `host`: an account made admin, logged in afresh; its access token.
+pub(crate) async fn admin_of(app: &TestApp, sink: &SmtpSink, host: &str) -> String {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    let email = "mairie@hanches.example.fr";
+    verified_citizen(app, sink, host, email).await;
+    let user = entity::user::Entity::find()
+        .filter(entity::user::Column::Email.eq(email))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    entity::membership::ActiveModel {
+        id: Set(uuid::Uuid::new_v4()),
+        tenant_id: Set(user.tenant_id.unwrap()),
+        user_id: Set(user.id),
+        role: Set("admin".into()),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    let login = json!({ "email": email, "password": "vélo cargo sous la pluie" });
+    let tokens: Value =
+        app.post(host, "/api/v1/auth/login").json(&login).send().await.unwrap().json().await.unwrap();
+    tokens["access_token"].as_str().unwrap().to_owned()
+}

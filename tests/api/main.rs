@@ -6,6 +6,7 @@ mod auth_links;
 mod auth_privacy;
 mod auth_tokens;
 mod communes;
+mod consultations;
 mod hosts;
 mod mail;
 mod mail_relay;

@@ -3,11 +3,18 @@ use actix_web::web;
 use common::server::ServiceSpec;
 use utoipa::OpenApi;
 
+pub mod domain;
+pub mod routes;
+pub mod store;
+
 /// This service, as the binaries mount it.
 pub const SERVICE: ServiceSpec = ServiceSpec { name: "consultation", configure, openapi, background: None };
 
 /// Registers the service's routes; its health routes come with every server.
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    routes::read::configure(cfg);
+    routes::manage::configure(cfg);
+}
 
 /// The service's part of the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -15,5 +22,16 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 #[derive(OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(
+        routes::read::list,
+        routes::read::get,
+        routes::manage::create,
+        routes::manage::edit,
+        routes::manage::publish,
+        routes::manage::close,
+        routes::manage::archive,
+    ),
+    components(schemas(routes::dto::ConsultationDto, routes::manage::ConsultationBody))
+)]
 struct ApiDoc;

@@ -13,6 +13,13 @@ pub async fn expand_event(worker: &Worker, event_id: Uuid) -> anyhow::Result<()>
         // The town was deleted with its events: nothing left to send.
         return Ok(());
     };
+    if event.payload.get("mail").is_none() {
+        // A domain event (a consultation published…): nothing to mail from it
+        // directly; its subscribers' notices are computed from it elsewhere.
+        tracing::debug!(%event_id, kind = %event.kind, "event without a mail");
+        store::mark_processed(&worker.db, event_id).await?;
+        return Ok(());
+    }
     let recipients = match MailPayload::of(&event) {
         Ok(payload) => normalised(payload.recipients),
         Err(e) => {

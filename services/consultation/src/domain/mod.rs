@@ -1,0 +1,4 @@
+//! Types and rules of consultations, without I/O.
+pub mod consultation;
+pub mod markdown;
+pub mod status;

@@ -1,0 +1,4 @@
+//! HTTP routes of consultations, one module per concern.
+pub mod dto;
+pub mod manage;
+pub mod read;

@@ -1,0 +1,94 @@
+//! Reading consultations: anyone sees published ones, staff see drafts too.
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use common::{AppState, Problem, Town, auth::Principal, i18n::Text, problem::FieldError};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    domain::status::{ARCHIVED, CLOSED, DRAFT, PUBLISHED},
+    routes::dto::ConsultationDto,
+    store::consultations,
+};
+
+/// Largest page a list returns.
+pub const MAX_PAGE: u64 = 100;
+
+/// Registers the reading routes (town host).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/consultations", web::get().to(list))
+        .route("/api/v1/consultations/{id}", web::get().to(get));
+}
+
+/// Which consultations, and which page.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// `open` (published, the default), `closed`, `archived` or `draft` (staff only).
+    status: Option<String>,
+    /// 1 to 100, default 20.
+    limit: Option<u64>,
+    offset: Option<u64>,
+}
+
+fn is_staff(principal: &Option<Principal>) -> bool {
+    principal.as_ref().is_some_and(|p| p.role.is_staff())
+}
+
+/// The town's consultations, newest first.
+#[utoipa::path(get, path = "/api/v1/consultations", tag = "consultations", params(ListParams),
+    responses((status = 200, body = [ConsultationDto]), (status = 400, description = "validation_failed")))]
+pub async fn list(
+    town: Town,
+    principal: Option<Principal>,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, Problem> {
+    let staff = is_staff(&principal);
+    let statuses: &[&str] = match params.status.as_deref() {
+        None | Some("open") => &[PUBLISHED],
+        Some("closed") => &[CLOSED],
+        Some("archived") => &[ARCHIVED],
+        Some("draft") if staff => &[DRAFT],
+        // Drafts do not exist for the public: an empty page, not a hint.
+        Some("draft") => &[],
+        Some(_) => {
+            return Err(Problem::validation(vec![FieldError::new(
+                "status",
+                Text::fixed("open, closed, archived ou draft.", "open, closed, archived or draft."),
+            )]));
+        }
+    };
+    let limit = params.limit.unwrap_or(20);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Problem::validation(vec![FieldError::new(
+            "limit",
+            Text::fixed("De 1 à 100.", "From 1 to 100."),
+        )]));
+    }
+    let rows = consultations::list(&state.db, town.scope(), statuses, limit, params.offset.unwrap_or(0))
+        .await
+        .map_err(Problem::internal)?;
+    let now = Utc::now();
+    Ok(HttpResponse::Ok()
+        .json(rows.into_iter().map(|c| ConsultationDto::of(c, staff, now)).collect::<Vec<_>>()))
+}
+
+/// One consultation; a draft is a 404 for anyone but staff.
+#[utoipa::path(get, path = "/api/v1/consultations/{id}", tag = "consultations",
+    responses((status = 200, body = ConsultationDto), (status = 404, description = "not_found")))]
+pub async fn get(
+    town: Town,
+    principal: Option<Principal>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let staff = is_staff(&principal);
+    let found =
+        consultations::get(&state.db, town.scope(), id.into_inner()).await.map_err(Problem::internal)?;
+    match found {
+        Some(c) if staff || c.status != DRAFT => {
+            Ok(HttpResponse::Ok().json(ConsultationDto::of(c, staff, Utc::now())))
+        }
+        _ => Err(Problem::not_found()),
+    }
+}

@@ -1,0 +1,2 @@
+//! Database access of consultations; every function takes the town's scope.
+pub mod consultations;
