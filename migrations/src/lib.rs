@@ -11,6 +11,7 @@ mod m20261127_000006_mail_pipeline_indexes;
 mod m20261127_000007_create_auth_tokens;
 mod m20261127_000008_town_lifecycle;
 mod m20261127_000009_create_consultations;
+mod m20261127_000010_create_questionnaires;
 mod schema_util;
 
 /// Every migration, in order.
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_create_auth_tokens::Migration),
             Box::new(m20261127_000008_town_lifecycle::Migration),
             Box::new(m20261127_000009_create_consultations::Migration),
+            Box::new(m20261127_000010_create_questionnaires::Migration),
         ]
     }
 }

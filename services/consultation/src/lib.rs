@@ -14,6 +14,7 @@ pub const SERVICE: ServiceSpec = ServiceSpec { name: "consultation", configure, 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::read::configure(cfg);
     routes::manage::configure(cfg);
+    routes::questionnaire::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -31,7 +32,18 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::manage::publish,
         routes::manage::close,
         routes::manage::archive,
+        routes::questionnaire::add,
+        routes::questionnaire::list,
+        routes::questionnaire::respond,
     ),
-    components(schemas(routes::dto::ConsultationDto, routes::manage::ConsultationBody))
+    components(schemas(
+        routes::dto::ConsultationDto,
+        routes::manage::ConsultationBody,
+        routes::questionnaire::QuestionBody,
+        routes::questionnaire::QuestionDto,
+        routes::questionnaire::OptionDto,
+        routes::questionnaire::AnswerBody,
+        routes::questionnaire::ResponseBody,
+    ))
 )]
 struct ApiDoc;

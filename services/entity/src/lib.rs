@@ -1,4 +1,5 @@
 //! sea-orm entities shared by the services, one module a table.
+pub mod answer;
 pub mod audit_log;
 pub mod commune;
 pub mod consultation;
@@ -6,7 +7,10 @@ pub mod delivery;
 pub mod membership;
 pub mod one_time_token;
 pub mod outbox;
+pub mod question;
+pub mod question_option;
 pub mod refresh_token;
+pub mod response;
 pub mod tenant;
 pub mod tenant_domain;
 pub mod tenant_owned;

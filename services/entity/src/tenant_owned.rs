@@ -18,7 +18,11 @@ macro_rules! tenant_owned {
 }
 
 tenant_owned!(
+    answer,
     consultation,
+    question,
+    question_option,
+    response,
     tenant_domain,
     user,
     membership,

@@ -3,8 +3,8 @@ use std::io::Write;
 
 use common::TenantScope;
 use entity::{
-    audit_log, consultation, delivery, membership, one_time_token, outbox, refresh_token, tenant,
-    tenant_domain, user,
+    answer, audit_log, consultation, delivery, membership, one_time_token, outbox, question, question_option,
+    refresh_token, response, tenant, tenant_domain, user,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
@@ -44,6 +44,13 @@ pub async fn export_tables(
         ("users", users),
         ("memberships", rows::<membership::Entity>(conn, scope, membership::Column::CreatedAt).await?),
         ("consultations", rows::<consultation::Entity>(conn, scope, consultation::Column::CreatedAt).await?),
+        ("questions", rows::<question::Entity>(conn, scope, question::Column::Position).await?),
+        (
+            "question_options",
+            rows::<question_option::Entity>(conn, scope, question_option::Column::Position).await?,
+        ),
+        ("responses", rows::<response::Entity>(conn, scope, response::Column::CreatedAt).await?),
+        ("answers", rows::<answer::Entity>(conn, scope, answer::Column::ResponseId).await?),
         ("outbox", rows::<outbox::Entity>(conn, scope, outbox::Column::CreatedAt).await?),
         ("deliveries", rows::<delivery::Entity>(conn, scope, delivery::Column::CreatedAt).await?),
         ("audit_log", rows::<audit_log::Entity>(conn, scope, audit_log::Column::Id).await?),
@@ -92,6 +99,13 @@ pub async fn delete_town(conn: &impl ConnectionTrait, scope: TenantScope) -> Res
     refresh_token::Entity::delete_many().filter(refresh_token::Column::TenantId.eq(id)).exec(conn).await?;
     one_time_token::Entity::delete_many().filter(one_time_token::Column::TenantId.eq(id)).exec(conn).await?;
     membership::Entity::delete_many().filter(membership::Column::TenantId.eq(id)).exec(conn).await?;
+    answer::Entity::delete_many().filter(answer::Column::TenantId.eq(id)).exec(conn).await?;
+    response::Entity::delete_many().filter(response::Column::TenantId.eq(id)).exec(conn).await?;
+    question_option::Entity::delete_many()
+        .filter(question_option::Column::TenantId.eq(id))
+        .exec(conn)
+        .await?;
+    question::Entity::delete_many().filter(question::Column::TenantId.eq(id)).exec(conn).await?;
     consultation::Entity::delete_many().filter(consultation::Column::TenantId.eq(id)).exec(conn).await?;
     outbox::Entity::delete_many().filter(outbox::Column::TenantId.eq(id)).exec(conn).await?;
     user::Entity::delete_many().filter(user::Column::TenantId.eq(id)).exec(conn).await?;

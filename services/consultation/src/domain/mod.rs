@@ -1,4 +1,5 @@
 //! Types and rules of consultations, without I/O.
 pub mod consultation;
 pub mod markdown;
+pub mod questionnaire;
 pub mod status;

@@ -1,0 +1,223 @@
+//! Questions (admins, on drafts) and responses (verified citizens, once).
+use actix_web::{HttpResponse, http::StatusCode, web};
+use chrono::Utc;
+use common::{AppState, Problem, Town, auth::Principal, i18n::Text};
+use entity::{consultation, question, question_option, user};
+use sea_orm::{ColumnTrait, QueryFilter, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        questionnaire::{AskedQuestion, GivenAnswer, NewQuestion, QuestionKind, check_answers},
+        status::{DRAFT, phase},
+    },
+    store::{consultations, questionnaires, questionnaires::NotStored},
+};
+
+/// Registers question and response routes (town host).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/consultations/{id}/questions", web::post().to(add))
+        .route("/api/v1/consultations/{id}/questions", web::get().to(list))
+        .route("/api/v1/consultations/{id}/responses", web::post().to(respond));
+}
+
+/// A question to add.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct QuestionBody {
+    /// `single_choice`, `multiple_choice`, `text` or `scale`.
+    kind: String,
+    label: String,
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    options: Vec<String>,
+    min: Option<i32>,
+    max: Option<i32>,
+}
+
+/// A question with its options, in order.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QuestionDto {
+    id: Uuid,
+    position: i32,
+    kind: String,
+    label: String,
+    required: bool,
+    min: Option<i32>,
+    max: Option<i32>,
+    options: Vec<OptionDto>,
+}
+
+/// One option of a choice question.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OptionDto {
+    id: Uuid,
+    label: String,
+}
+
+fn dto((q, options): (question::Model, Vec<question_option::Model>)) -> QuestionDto {
+    QuestionDto {
+        id: q.id,
+        position: q.position,
+        kind: q.kind,
+        label: q.label,
+        required: q.required,
+        min: q.min_value,
+        max: q.max_value,
+        options: options.into_iter().map(|o| OptionDto { id: o.id, label: o.label }).collect(),
+    }
+}
+
+fn conflict(fr: &'static str, en: &'static str) -> Problem {
+    Problem::new(StatusCode::CONFLICT, "conflict").with_detail(Text::fixed(fr, en))
+}
+
+/// Adds a question to a draft questionnaire.
+#[utoipa::path(post, path = "/api/v1/consultations/{id}/questions", tag = "consultations", request_body = QuestionBody,
+    responses((status = 201, body = QuestionDto), (status = 400, description = "validation_failed"), (status = 409, description = "conflict")))]
+pub async fn add(
+    town: Town,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<QuestionBody>,
+) -> Result<HttpResponse, Problem> {
+    principal.require_admin()?;
+    let id = id.into_inner();
+    let q = NewQuestion::parse(&body.kind, &body.label, body.required, &body.options, body.min, body.max)
+        .map_err(Problem::validation)?;
+    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let c = consultations::get(&txn, town.scope(), id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(Problem::not_found)?;
+    if c.kind != "questionnaire" {
+        return Err(conflict(
+            "Seul un questionnaire a des questions.",
+            "Only a questionnaire has questions.",
+        ));
+    }
+    if c.status != DRAFT {
+        return Err(conflict(
+            "Les questions se modifient tant que la consultation est un brouillon.",
+            "Questions change only while the consultation is a draft.",
+        ));
+    }
+    let added = questionnaires::add_question(&txn, town.scope(), id, &q).await.map_err(Problem::internal)?;
+    txn.commit().await.map_err(Problem::internal)?;
+    Ok(HttpResponse::Created().json(dto(added)))
+}
+
+/// The questions of a consultation one may see.
+#[utoipa::path(get, path = "/api/v1/consultations/{id}/questions", tag = "consultations",
+    responses((status = 200, body = [QuestionDto]), (status = 404)))]
+pub async fn list(
+    town: Town,
+    principal: Option<Principal>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    let staff = principal.is_some_and(|p| p.role.is_staff());
+    let c = consultations::get(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
+    if !c.is_some_and(|c| staff || c.status != DRAFT) {
+        return Err(Problem::not_found());
+    }
+    let rows = questionnaires::questions(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(dto).collect::<Vec<_>>()))
+}
+
+/// One answer as sent.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AnswerBody {
+    question_id: Uuid,
+    #[serde(default)]
+    option_ids: Vec<Uuid>,
+    text: Option<String>,
+    value: Option<i32>,
+}
+
+/// A citizen's answers, all together.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ResponseBody {
+    answers: Vec<AnswerBody>,
+}
+
+async fn open_questionnaire(town: &Town, state: &AppState, id: Uuid) -> Result<consultation::Model, Problem> {
+    let c = consultations::get(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
+    let c = c.filter(|c| c.status != DRAFT).ok_or_else(Problem::not_found)?;
+    if c.kind != "questionnaire" {
+        return Err(conflict(
+            "Cette consultation n’est pas un questionnaire.",
+            "This consultation is not a questionnaire.",
+        ));
+    }
+    if phase(&c.status, c.opens_at, c.closes_at, Utc::now()) != "open" {
+        return Err(Problem::new(StatusCode::CONFLICT, "consultation_not_open"));
+    }
+    Ok(c)
+}
+
+/// Answers a questionnaire, once; all answers are checked before anything is stored.
+#[utoipa::path(post, path = "/api/v1/consultations/{id}/responses", tag = "consultations", request_body = ResponseBody,
+    responses((status = 201), (status = 400, description = "validation_failed"), (status = 403, description = "email_unverified"),
+        (status = 409, description = "already_responded, consultation_not_open")))]
+pub async fn respond(
+    town: Town,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<ResponseBody>,
+) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    let verified = town
+        .scope()
+        .find::<user::Entity>()
+        .filter(user::Column::Id.eq(principal.user_id))
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
+        .one(&state.db)
+        .await
+        .map_err(Problem::internal)?;
+    if verified.is_none() {
+        return Err(Problem::new(StatusCode::FORBIDDEN, "email_unverified"));
+    }
+    open_questionnaire(&town, &state, id).await?;
+    let asked: Vec<AskedQuestion> = questionnaires::questions(&state.db, town.scope(), id)
+        .await
+        .map_err(Problem::internal)?
+        .into_iter()
+        .filter_map(|(q, options)| {
+            Some(AskedQuestion {
+                id: q.id,
+                kind: QuestionKind::parse(&q.kind)?,
+                required: q.required,
+                min: q.min_value,
+                max: q.max_value,
+                options: options.into_iter().map(|o| o.id).collect(),
+            })
+        })
+        .collect();
+    let given: Vec<GivenAnswer> = body
+        .into_inner()
+        .answers
+        .into_iter()
+        .map(|a| GivenAnswer {
+            question_id: a.question_id,
+            option_ids: a.option_ids,
+            text: a.text,
+            value: a.value,
+        })
+        .collect();
+    let rows = check_answers(&asked, &given).map_err(Problem::validation)?;
+    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let stored = match questionnaires::respond(&txn, town.scope(), id, principal.user_id, &rows).await {
+        Ok(stored) => stored,
+        Err(NotStored::AlreadyResponded) => {
+            return Err(Problem::new(StatusCode::CONFLICT, "already_responded"));
+        }
+        Err(NotStored::Db(e)) => return Err(Problem::internal(e)),
+    };
+    txn.commit().await.map_err(Problem::internal)?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "id": stored })))
+}
