@@ -12,6 +12,7 @@ mod m20261127_000007_create_auth_tokens;
 mod m20261127_000008_town_lifecycle;
 mod m20261127_000009_create_consultations;
 mod m20261127_000010_create_questionnaires;
+mod m20261127_000011_create_proposals;
 mod schema_util;
 
 /// Every migration, in order.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_town_lifecycle::Migration),
             Box::new(m20261127_000009_create_consultations::Migration),
             Box::new(m20261127_000010_create_questionnaires::Migration),
+            Box::new(m20261127_000011_create_proposals::Migration),
         ]
     }
 }

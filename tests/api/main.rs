@@ -15,6 +15,7 @@ mod mail_tls;
 mod migrations;
 mod operations;
 mod problems;
+mod proposals;
 mod questionnaires;
 mod support;
 mod tenant_scope;

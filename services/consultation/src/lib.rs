@@ -15,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::read::configure(cfg);
     routes::manage::configure(cfg);
     routes::questionnaire::configure(cfg);
+    routes::proposals::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -35,6 +36,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::questionnaire::add,
         routes::questionnaire::list,
         routes::questionnaire::respond,
+        routes::proposals::submit,
+        routes::proposals::list,
+        routes::proposals::support,
+        routes::proposals::withdraw,
+        routes::proposals::answer,
     ),
     components(schemas(
         routes::dto::ConsultationDto,
@@ -44,6 +50,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::questionnaire::OptionDto,
         routes::questionnaire::AnswerBody,
         routes::questionnaire::ResponseBody,
+        routes::proposals::ProposalBody,
+        routes::proposals::ProposalDto,
+        routes::proposals::AnswerBody,
     ))
 )]
 struct ApiDoc;

@@ -27,6 +27,8 @@ tenant_owned!(
     user,
     membership,
     outbox,
+    proposal,
+    support,
     audit_log,
     delivery,
     one_time_token,

@@ -3,8 +3,8 @@ use std::io::Write;
 
 use common::TenantScope;
 use entity::{
-    answer, audit_log, consultation, delivery, membership, one_time_token, outbox, question, question_option,
-    refresh_token, response, tenant, tenant_domain, user,
+    answer, audit_log, consultation, delivery, membership, one_time_token, outbox, proposal, question,
+    question_option, refresh_token, response, support, tenant, tenant_domain, user,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
@@ -51,6 +51,8 @@ pub async fn export_tables(
         ),
         ("responses", rows::<response::Entity>(conn, scope, response::Column::CreatedAt).await?),
         ("answers", rows::<answer::Entity>(conn, scope, answer::Column::ResponseId).await?),
+        ("proposals", rows::<proposal::Entity>(conn, scope, proposal::Column::CreatedAt).await?),
+        ("supports", rows::<support::Entity>(conn, scope, support::Column::CreatedAt).await?),
         ("outbox", rows::<outbox::Entity>(conn, scope, outbox::Column::CreatedAt).await?),
         ("deliveries", rows::<delivery::Entity>(conn, scope, delivery::Column::CreatedAt).await?),
         ("audit_log", rows::<audit_log::Entity>(conn, scope, audit_log::Column::Id).await?),
@@ -99,6 +101,8 @@ pub async fn delete_town(conn: &impl ConnectionTrait, scope: TenantScope) -> Res
     refresh_token::Entity::delete_many().filter(refresh_token::Column::TenantId.eq(id)).exec(conn).await?;
     one_time_token::Entity::delete_many().filter(one_time_token::Column::TenantId.eq(id)).exec(conn).await?;
     membership::Entity::delete_many().filter(membership::Column::TenantId.eq(id)).exec(conn).await?;
+    support::Entity::delete_many().filter(support::Column::TenantId.eq(id)).exec(conn).await?;
+    proposal::Entity::delete_many().filter(proposal::Column::TenantId.eq(id)).exec(conn).await?;
     answer::Entity::delete_many().filter(answer::Column::TenantId.eq(id)).exec(conn).await?;
     response::Entity::delete_many().filter(response::Column::TenantId.eq(id)).exec(conn).await?;
     question_option::Entity::delete_many()

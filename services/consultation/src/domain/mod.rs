@@ -1,5 +1,6 @@
 //! Types and rules of consultations, without I/O.
 pub mod consultation;
 pub mod markdown;
+pub mod proposal;
 pub mod questionnaire;
 pub mod status;

@@ -1,3 +1,4 @@
 //! Database access of consultations; every function takes the town's scope.
 pub mod consultations;
+pub mod proposals;
 pub mod questionnaires;
