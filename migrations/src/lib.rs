@@ -13,6 +13,7 @@ mod m20261127_000008_town_lifecycle;
 mod m20261127_000009_create_consultations;
 mod m20261127_000010_create_questionnaires;
 mod m20261127_000011_create_proposals;
+mod m20261127_000012_create_budgets;
 mod schema_util;
 
 /// Every migration, in order.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_create_consultations::Migration),
             Box::new(m20261127_000010_create_questionnaires::Migration),
             Box::new(m20261127_000011_create_proposals::Migration),
+            Box::new(m20261127_000012_create_budgets::Migration),
         ]
     }
 }

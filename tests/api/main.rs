@@ -5,6 +5,7 @@ mod auth_limits;
 mod auth_links;
 mod auth_privacy;
 mod auth_tokens;
+mod budgets;
 mod communes;
 mod consultations;
 mod hosts;

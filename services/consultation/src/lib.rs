@@ -16,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::manage::configure(cfg);
     routes::questionnaire::configure(cfg);
     routes::proposals::configure(cfg);
+    routes::budget::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -41,6 +42,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::proposals::support,
         routes::proposals::withdraw,
         routes::proposals::answer,
+        routes::budget::add,
+        routes::budget::list,
+        routes::budget::vote,
     ),
     components(schemas(
         routes::dto::ConsultationDto,
@@ -53,6 +57,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::proposals::ProposalBody,
         routes::proposals::ProposalDto,
         routes::proposals::AnswerBody,
+        routes::budget::ProjectBody,
+        routes::budget::ProjectDto,
+        routes::budget::BallotBody,
     ))
 )]
 struct ApiDoc;

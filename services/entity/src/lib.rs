@@ -1,12 +1,15 @@
 //! sea-orm entities shared by the services, one module a table.
 pub mod answer;
 pub mod audit_log;
+pub mod ballot;
+pub mod ballot_item;
 pub mod commune;
 pub mod consultation;
 pub mod delivery;
 pub mod membership;
 pub mod one_time_token;
 pub mod outbox;
+pub mod project;
 pub mod proposal;
 pub mod question;
 pub mod question_option;

@@ -19,6 +19,9 @@ macro_rules! tenant_owned {
 
 tenant_owned!(
     answer,
+    ballot,
+    ballot_item,
+    project,
     consultation,
     question,
     question_option,

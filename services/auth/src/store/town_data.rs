@@ -3,8 +3,9 @@ use std::io::Write;
 
 use common::TenantScope;
 use entity::{
-    answer, audit_log, consultation, delivery, membership, one_time_token, outbox, proposal, question,
-    question_option, refresh_token, response, support, tenant, tenant_domain, user,
+    answer, audit_log, ballot, ballot_item, consultation, delivery, membership, one_time_token, outbox,
+    project, proposal, question, question_option, refresh_token, response, support, tenant, tenant_domain,
+    user,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
@@ -53,6 +54,9 @@ pub async fn export_tables(
         ("answers", rows::<answer::Entity>(conn, scope, answer::Column::ResponseId).await?),
         ("proposals", rows::<proposal::Entity>(conn, scope, proposal::Column::CreatedAt).await?),
         ("supports", rows::<support::Entity>(conn, scope, support::Column::CreatedAt).await?),
+        ("projects", rows::<project::Entity>(conn, scope, project::Column::Position).await?),
+        ("ballots", rows::<ballot::Entity>(conn, scope, ballot::Column::CreatedAt).await?),
+        ("ballot_items", rows::<ballot_item::Entity>(conn, scope, ballot_item::Column::BallotId).await?),
         ("outbox", rows::<outbox::Entity>(conn, scope, outbox::Column::CreatedAt).await?),
         ("deliveries", rows::<delivery::Entity>(conn, scope, delivery::Column::CreatedAt).await?),
         ("audit_log", rows::<audit_log::Entity>(conn, scope, audit_log::Column::Id).await?),
@@ -101,6 +105,9 @@ pub async fn delete_town(conn: &impl ConnectionTrait, scope: TenantScope) -> Res
     refresh_token::Entity::delete_many().filter(refresh_token::Column::TenantId.eq(id)).exec(conn).await?;
     one_time_token::Entity::delete_many().filter(one_time_token::Column::TenantId.eq(id)).exec(conn).await?;
     membership::Entity::delete_many().filter(membership::Column::TenantId.eq(id)).exec(conn).await?;
+    ballot_item::Entity::delete_many().filter(ballot_item::Column::TenantId.eq(id)).exec(conn).await?;
+    ballot::Entity::delete_many().filter(ballot::Column::TenantId.eq(id)).exec(conn).await?;
+    project::Entity::delete_many().filter(project::Column::TenantId.eq(id)).exec(conn).await?;
     support::Entity::delete_many().filter(support::Column::TenantId.eq(id)).exec(conn).await?;
     proposal::Entity::delete_many().filter(proposal::Column::TenantId.eq(id)).exec(conn).await?;
     answer::Entity::delete_many().filter(answer::Column::TenantId.eq(id)).exec(conn).await?;

@@ -1,4 +1,5 @@
 //! Types and rules of consultations, without I/O.
+pub mod budget;
 pub mod consultation;
 pub mod markdown;
 pub mod proposal;

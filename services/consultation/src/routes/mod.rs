@@ -1,4 +1,5 @@
 //! HTTP routes of consultations, one module per concern.
+pub mod budget;
 pub mod dto;
 pub mod manage;
 pub mod proposals;

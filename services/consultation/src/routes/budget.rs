@@ -1,0 +1,210 @@
+//! Participatory budgets: admins add projects, citizens cast one ballot.
+use actix_web::{HttpResponse, http::StatusCode, web};
+use chrono::Utc;
+use common::{AppState, Problem, Town, auth::Principal, i18n::Text};
+use entity::{consultation, user};
+use sea_orm::{ColumnTrait, QueryFilter, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        budget::{BadBallot, NewProject, check_ballot, funded_in_rank_order},
+        status::{DRAFT, phase},
+    },
+    store::{budgets, budgets::NotCast, consultations},
+};
+
+/// Registers the budget routes (town host).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/consultations/{id}/projects", web::post().to(add))
+        .route("/api/v1/consultations/{id}/projects", web::get().to(list))
+        .route("/api/v1/consultations/{id}/ballot", web::post().to(vote));
+}
+
+/// A project to add.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ProjectBody {
+    title: String,
+    #[serde(default)]
+    description: String,
+    cost_cents: i64,
+}
+
+/// A project; votes, rank and funding once the budget is closed (staff: always).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProjectDto {
+    id: Uuid,
+    title: String,
+    description: String,
+    cost_cents: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    votes: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rank: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    funded: Option<bool>,
+}
+
+fn conflict(fr: &'static str, en: &'static str) -> Problem {
+    Problem::new(StatusCode::CONFLICT, "conflict").with_detail(Text::fixed(fr, en))
+}
+
+async fn budget_of(state: &AppState, town: &Town, id: Uuid) -> Result<consultation::Model, Problem> {
+    let c = consultations::get(&state.db, town.scope(), id)
+        .await
+        .map_err(Problem::internal)?
+        .ok_or_else(Problem::not_found)?;
+    if c.kind != "budget" {
+        return Err(conflict(
+            "Cette consultation n’est pas un budget participatif.",
+            "This consultation is not a participatory budget.",
+        ));
+    }
+    Ok(c)
+}
+
+/// Adds a project to a draft budget.
+#[utoipa::path(post, path = "/api/v1/consultations/{id}/projects", tag = "budgets", request_body = ProjectBody,
+    responses((status = 201, body = ProjectDto), (status = 400, description = "validation_failed"), (status = 409, description = "conflict")))]
+pub async fn add(
+    town: Town,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<ProjectBody>,
+) -> Result<HttpResponse, Problem> {
+    principal.require_admin()?;
+    let c = budget_of(&state, &town, id.into_inner()).await?;
+    if c.status != DRAFT {
+        return Err(conflict(
+            "Les projets se modifient tant que le budget est un brouillon.",
+            "Projects change only while the budget is a draft.",
+        ));
+    }
+    let p = NewProject::parse(&body.title, &body.description, body.cost_cents, c.budget_cents.unwrap_or(0))
+        .map_err(Problem::validation)?;
+    let stored = budgets::add_project(&state.db, town.scope(), c.id, &p).await.map_err(Problem::internal)?;
+    Ok(HttpResponse::Created().json(ProjectDto {
+        id: stored.id,
+        title: stored.title,
+        description: stored.description,
+        cost_cents: stored.cost_cents,
+        votes: Some(0),
+        rank: None,
+        funded: None,
+    }))
+}
+
+/// The budget's projects; once it is closed (or for staff), ranked by votes
+/// with those the envelope funds in rank order.
+#[utoipa::path(get, path = "/api/v1/consultations/{id}/projects", tag = "budgets",
+    responses((status = 200, body = [ProjectDto]), (status = 404)))]
+pub async fn list(
+    town: Town,
+    principal: Option<Principal>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let staff = principal.is_some_and(|p| p.role.is_staff());
+    let c = budget_of(&state, &town, id.into_inner()).await?;
+    if c.status == DRAFT && !staff {
+        return Err(Problem::not_found());
+    }
+    let rows = budgets::projects(&state.db, town.scope(), c.id).await.map_err(Problem::internal)?;
+    let results =
+        staff || phase(&c.status, c.opens_at, c.closes_at, Utc::now()) == "closed" || c.status == "archived";
+    if !results {
+        let dto: Vec<ProjectDto> = rows
+            .into_iter()
+            .map(|p| ProjectDto {
+                id: p.id,
+                title: p.title,
+                description: p.description,
+                cost_cents: p.cost_cents,
+                votes: None,
+                rank: None,
+                funded: None,
+            })
+            .collect();
+        return Ok(HttpResponse::Ok().json(dto));
+    }
+    let ranking = funded_in_rank_order(
+        &rows.iter().map(|p| (p.id, p.cost_cents, p.vote_count, p.position)).collect::<Vec<_>>(),
+        c.budget_cents.unwrap_or(0),
+    );
+    let mut dto: Vec<ProjectDto> = ranking
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (pid, funded))| {
+            let p = rows.iter().find(|p| p.id == pid)?;
+            Some(ProjectDto {
+                id: p.id,
+                title: p.title.clone(),
+                description: p.description.clone(),
+                cost_cents: p.cost_cents,
+                votes: Some(p.vote_count),
+                rank: Some(i + 1),
+                funded: Some(funded),
+            })
+        })
+        .collect();
+    dto.sort_by_key(|p| p.rank);
+    Ok(HttpResponse::Ok().json(dto))
+}
+
+/// A ballot: the chosen projects.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BallotBody {
+    project_ids: Vec<Uuid>,
+}
+
+/// Casts a citizen's one ballot, within the envelope.
+#[utoipa::path(post, path = "/api/v1/consultations/{id}/ballot", tag = "budgets", request_body = BallotBody,
+    responses((status = 201), (status = 400, description = "validation_failed, over_budget"), (status = 403, description = "email_unverified"),
+        (status = 409, description = "already_responded, consultation_not_open")))]
+pub async fn vote(
+    town: Town,
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<BallotBody>,
+) -> Result<HttpResponse, Problem> {
+    let verified = town
+        .scope()
+        .find::<user::Entity>()
+        .filter(user::Column::Id.eq(principal.user_id))
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
+        .one(&state.db)
+        .await
+        .map_err(Problem::internal)?;
+    if verified.is_none() {
+        return Err(Problem::new(StatusCode::FORBIDDEN, "email_unverified"));
+    }
+    let c = budget_of(&state, &town, id.into_inner()).await?;
+    if c.status == DRAFT {
+        return Err(Problem::not_found());
+    }
+    if phase(&c.status, c.opens_at, c.closes_at, Utc::now()) != "open" {
+        return Err(Problem::new(StatusCode::CONFLICT, "consultation_not_open"));
+    }
+    let projects = budgets::projects(&state.db, town.scope(), c.id).await.map_err(Problem::internal)?;
+    let costs: Vec<(Uuid, i64)> = projects.iter().map(|p| (p.id, p.cost_cents)).collect();
+    let envelope = c.budget_cents.unwrap_or(0);
+    check_ballot(&costs, &body.project_ids, envelope).map_err(|e| match e {
+        BadBallot::Invalid(errors) => Problem::validation(errors),
+        BadBallot::OverBudget { total, envelope } => Problem::new(StatusCode::BAD_REQUEST, "over_budget")
+            .with_detail(Text::new(
+                format!("Votre choix coûte {} €, l’enveloppe est de {} €.", total / 100, envelope / 100),
+                format!("Your choice costs €{}, the envelope is €{}.", total / 100, envelope / 100),
+            )),
+    })?;
+    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let stored = match budgets::cast(&txn, town.scope(), c.id, principal.user_id, &body.project_ids).await {
+        Ok(stored) => stored,
+        Err(NotCast::AlreadyVoted) => return Err(Problem::new(StatusCode::CONFLICT, "already_responded")),
+        Err(NotCast::Db(e)) => return Err(Problem::internal(e)),
+    };
+    txn.commit().await.map_err(Problem::internal)?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "id": stored })))
+}
