@@ -2,8 +2,8 @@
 use actix_web::{HttpResponse, http::StatusCode, web};
 use chrono::Utc;
 use common::{AppState, Problem, Town, auth::Principal, i18n::Text};
-use entity::{consultation, user};
-use sea_orm::{ColumnTrait, QueryFilter, TransactionTrait};
+use entity::consultation;
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -12,6 +12,7 @@ use crate::{
         budget::{BadBallot, NewProject, check_ballot, funded_in_rank_order},
         status::{DRAFT, phase},
     },
+    routes::citizen::verified,
     store::{budgets, budgets::NotCast, consultations},
 };
 
@@ -170,17 +171,7 @@ pub async fn vote(
     id: web::Path<Uuid>,
     body: web::Json<BallotBody>,
 ) -> Result<HttpResponse, Problem> {
-    let verified = town
-        .scope()
-        .find::<user::Entity>()
-        .filter(user::Column::Id.eq(principal.user_id))
-        .filter(user::Column::EmailVerifiedAt.is_not_null())
-        .one(&state.db)
-        .await
-        .map_err(Problem::internal)?;
-    if verified.is_none() {
-        return Err(Problem::new(StatusCode::FORBIDDEN, "email_unverified"));
-    }
+    verified(&state, &town, &principal).await?;
     let c = budget_of(&state, &town, id.into_inner()).await?;
     if c.status == DRAFT {
         return Err(Problem::not_found());

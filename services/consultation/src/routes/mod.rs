@@ -1,5 +1,6 @@
 //! HTTP routes of consultations, one module per concern.
 pub mod budget;
+pub mod citizen;
 pub mod dto;
 pub mod manage;
 pub mod proposals;

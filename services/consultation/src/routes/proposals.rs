@@ -19,7 +19,7 @@ use crate::{
         proposal::{NewProposal, parse_answer},
         status::{DRAFT, phase},
     },
-    routes::read::MAX_PAGE,
+    routes::{citizen::verified, read::MAX_PAGE},
     store::{consultations, proposals, proposals::Sort},
 };
 
@@ -65,18 +65,6 @@ fn dto(p: proposal::Model, author: Option<String>) -> ProposalDto {
         supports: p.support_count,
         created_at: p.created_at,
     }
-}
-
-/// A verified citizen of this town, or 403 `email_unverified`.
-async fn verified(state: &AppState, town: &Town, principal: &Principal) -> Result<user::Model, Problem> {
-    town.scope()
-        .find::<user::Entity>()
-        .filter(user::Column::Id.eq(principal.user_id))
-        .filter(user::Column::EmailVerifiedAt.is_not_null())
-        .one(&state.db)
-        .await
-        .map_err(Problem::internal)?
-        .ok_or_else(|| Problem::new(StatusCode::FORBIDDEN, "email_unverified"))
 }
 
 /// The idea box `id` if it is open, else 404 (draft or unknown), 409 (other kind or not open).

@@ -2,8 +2,8 @@
 use actix_web::{HttpResponse, http::StatusCode, web};
 use chrono::Utc;
 use common::{AppState, Problem, Town, auth::Principal, i18n::Text};
-use entity::{consultation, question, question_option, user};
-use sea_orm::{ColumnTrait, QueryFilter, TransactionTrait};
+use entity::{consultation, question, question_option};
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -12,6 +12,7 @@ use crate::{
         questionnaire::{AskedQuestion, GivenAnswer, NewQuestion, QuestionKind, check_answers},
         status::{DRAFT, phase},
     },
+    routes::citizen::verified,
     store::{consultations, questionnaires, questionnaires::NotStored},
 };
 
@@ -171,17 +172,7 @@ pub async fn respond(
     body: web::Json<ResponseBody>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let verified = town
-        .scope()
-        .find::<user::Entity>()
-        .filter(user::Column::Id.eq(principal.user_id))
-        .filter(user::Column::EmailVerifiedAt.is_not_null())
-        .one(&state.db)
-        .await
-        .map_err(Problem::internal)?;
-    if verified.is_none() {
-        return Err(Problem::new(StatusCode::FORBIDDEN, "email_unverified"));
-    }
+    verified(&state, &town, &principal).await?;
     open_questionnaire(&town, &state, id).await?;
     let asked: Vec<AskedQuestion> = questionnaires::questions(&state.db, town.scope(), id)
         .await
