@@ -79,3 +79,18 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 pub fn is_connection_error(err: &DbErr) -> bool {
     matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
 }
+
+/// Opens a transaction that will write. On SQLite it takes the write lock at
+/// once (`BEGIN IMMEDIATE`), waiting its turn: a transaction that read first
+/// and wrote later would fail outright whenever another write came between.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        return db.begin_with_options(options).await;
+    }
+    db.begin().await
+}

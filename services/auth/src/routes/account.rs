@@ -8,7 +8,7 @@ use common::{
     i18n::{Lang, Text},
     problem::FieldError,
 };
-use sea_orm::{SqlErr, TransactionTrait};
+use sea_orm::SqlErr;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -107,7 +107,7 @@ pub async fn register(
         .map_err(Problem::internal)?;
     let realm = Realm::Town(town.scope());
     let (lang, host) = lang_and_host(&req);
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     match accounts::create(&txn, realm, &email, Some(hash), name.as_ref()).await {
         Ok(user) => {
             let token = tokens::issue_one_time(
@@ -144,7 +144,7 @@ pub async fn verify_email(
     body: web::Json<TokenBody>,
 ) -> Result<HttpResponse, Problem> {
     let realm = Realm::Town(town.scope());
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let spent = tokens::consume_one_time(&txn, realm, &body.token, Purpose::VerifyEmail, Utc::now())
         .await
         .map_err(Problem::internal)?;

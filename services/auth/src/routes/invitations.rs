@@ -13,7 +13,6 @@ use common::{
     i18n::Text,
     problem::FieldError,
 };
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -75,7 +74,7 @@ pub async fn accept(
     limits::check(&req, &state, "invitation", realm, None).await?;
     let name = DisplayName::parse(&body.display_name)
         .map_err(|e| Problem::validation(vec![FieldError::new("display_name", e.message())]))?;
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let spent = tokens::consume_one_time(&txn, realm, &body.token, Purpose::Invitation, Utc::now())
         .await
         .map_err(Problem::internal)?;
@@ -154,7 +153,7 @@ pub async fn invite(
     });
     let (Some(email), Some(role)) = (email, role) else { return Err(Problem::validation(errors)) };
     let (lang, host) = lang_and_host(&req);
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let new = NewOneTime {
         tenant_id: Some(town.id),
         user_id: None,

@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
 use common::{AppState, Problem, Site, auth::one_time::Purpose, domain::Email, problem::FieldError};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -81,7 +80,7 @@ async fn record_link(
     host: &str,
 ) -> Result<(), sea_orm::DbErr> {
     let Some(user) = accounts::by_email(&state.db, realm, email).await? else { return Ok(()) };
-    let txn = state.db.begin().await?;
+    let txn = common::db::begin_write(&state.db).await?;
     let token = tokens::issue_one_time(&txn, realm, Some(user.id), purpose, ttl, &state.signing_key).await?;
     let mail = AccountMail { to: &user.email, name: &user.display_name, host, lang };
     account_mail::record(&txn, realm, mail, purpose, token).await?;
@@ -112,7 +111,7 @@ pub async fn consume_login_link(
 ) -> Result<HttpResponse, Problem> {
     let realm = Realm::of(&site);
     limits::check(&req, &state, "consume_link", realm, None).await?;
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let spent = tokens::consume_one_time(&txn, realm, body.token(), Purpose::LoginLink, Utc::now())
         .await
         .map_err(Problem::internal)?;
@@ -150,7 +149,7 @@ pub async fn reset_password(
     let realm = Realm::of(&site);
     limits::check(&req, &state, "reset", realm, None).await?;
     let now = Utc::now();
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let spent = tokens::consume_one_time(&txn, realm, &body.token, Purpose::PasswordReset, now)
         .await
         .map_err(Problem::internal)?;

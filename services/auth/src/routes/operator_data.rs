@@ -6,7 +6,6 @@ use common::{
     auth::Principal,
     tenancy::PlatformHost,
 };
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use crate::{
@@ -33,7 +32,7 @@ pub async fn export(
     let actor = operator(&req, &principal, &state).await?;
     let id = id.into_inner();
     // One snapshot: the archive is consistent even while the town is in use.
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let town = towns::by_id(&txn, id).await.map_err(Problem::internal)?.ok_or_else(Problem::not_found)?;
     let tables = town_data::export_tables(&txn, TenantScope::for_operator_action(id))
         .await
@@ -69,7 +68,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, Problem> {
     let actor = operator(&req, &principal, &state).await?;
     let id = id.into_inner();
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let town = towns::by_id(&txn, id).await.map_err(Problem::internal)?.ok_or_else(Problem::not_found)?;
     if town.status == "active" {
         return Err(wrong_state());

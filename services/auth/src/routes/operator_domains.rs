@@ -8,7 +8,6 @@ use common::{
     problem::FieldError,
     tenancy::{HostName, PlatformHost},
 };
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -54,7 +53,7 @@ pub async fn add_domain(
         }
     };
     let id = id.into_inner();
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     if towns::by_id(&txn, id).await.map_err(Problem::internal)?.is_none() {
         return Err(Problem::not_found());
     }

@@ -13,7 +13,7 @@ use common::{
     tenancy::PlatformHost,
 };
 use entity::tenant;
-use sea_orm::{DatabaseTransaction, TransactionTrait, sea_query::Expr};
+use sea_orm::{DatabaseTransaction, sea_query::Expr};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -126,7 +126,7 @@ where
     Fut: std::future::Future<Output = Result<(DatabaseTransaction, Option<tenant::Model>), Problem>>,
 {
     let actor = operator(req, principal, state).await?;
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     if towns::by_id(&txn, id).await.map_err(Problem::internal)?.is_none() {
         return Err(Problem::not_found());
     }

@@ -7,7 +7,7 @@ use common::{
     auth::Principal,
 };
 use entity::{delivery, membership};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use crate::{
@@ -75,7 +75,7 @@ pub async fn erase(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let realm = Realm::Town(town.scope());
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let user = accounts::by_id(&txn, realm, principal.user_id)
         .await
         .map_err(Problem::internal)?

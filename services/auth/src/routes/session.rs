@@ -3,7 +3,7 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chrono::Utc;
 use common::{AppState, Problem, Site, auth::ACCESS_TOKEN_SECONDS, domain::Email, i18n::Text};
 use entity::user;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -130,7 +130,7 @@ pub async fn refresh(
         Some(token) => (token, false),
         None => (browser_session::refresh_cookie(&req, &state, realm).await?, true),
     };
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let outcome =
         tokens::rotate_refresh(&txn, realm, &presented, Utc::now()).await.map_err(Problem::internal)?;
     let spent = match outcome {

@@ -8,7 +8,7 @@ use common::{
     problem::FieldError,
     tenancy::PlatformHost,
 };
-use sea_orm::{SqlErr, TransactionTrait};
+use sea_orm::SqlErr;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -82,7 +82,7 @@ pub async fn signup(
         return Err(slug_taken());
     }
     let (lang, host) = lang_and_host(&req);
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     // The checks above give the precise message; the constraints settle a race.
     let town = towns::create_request(&txn, &request, &commune.name).await.map_err(|e| match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(what)) if what.contains("slug") => slug_taken(),
@@ -115,7 +115,7 @@ pub async fn verify(
     body: web::Json<TokenBody>,
 ) -> Result<HttpResponse, Problem> {
     limits::check(&req, &state, "signup_verify", Realm::Platform, None).await?;
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let spent =
         store::tokens::consume_signup(&txn, body.token(), Utc::now()).await.map_err(Problem::internal)?;
     let Some(town_id) = spent.and_then(|t| t.tenant_id) else { return Err(dead_link()) };

@@ -3,7 +3,6 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use chrono::Utc;
 use common::{AppState, Problem, Town, auth::Principal, i18n::Text};
 use entity::consultation;
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -190,7 +189,7 @@ pub async fn vote(
                 format!("Your choice costs €{}, the envelope is €{}.", total / 100, envelope / 100),
             )),
     })?;
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let stored = match budgets::cast(&txn, town.scope(), c.id, principal.user_id, &body.project_ids).await {
         Ok(stored) => stored,
         Err(NotCast::AlreadyVoted) => return Err(Problem::new(StatusCode::CONFLICT, "already_responded")),

@@ -8,7 +8,7 @@ use common::{
     i18n::Text,
     outbox::{self, NewEvent},
 };
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -112,7 +112,7 @@ pub async fn create(
 ) -> Result<HttpResponse, Problem> {
     principal.require_admin()?;
     let fields = body.fields()?;
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let created = consultations::create(&txn, town.scope(), &fields, principal.user_id)
         .await
         .map_err(Problem::internal)?;
@@ -135,7 +135,7 @@ pub async fn edit(
     principal.require_admin()?;
     let fields = body.fields()?;
     let id = id.into_inner();
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let Some(updated) =
         consultations::update_draft(&txn, town.scope(), id, &fields).await.map_err(Problem::internal)?
     else {
@@ -158,7 +158,7 @@ async fn apply(
     mv: Move,
 ) -> Result<HttpResponse, Problem> {
     principal.require_admin()?;
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let Some(moved) =
         consultations::apply(&txn, town.scope(), id, mv, Utc::now()).await.map_err(Problem::internal)?
     else {

@@ -9,7 +9,7 @@ use common::{
     problem::FieldError,
 };
 use entity::{consultation, proposal, user};
-use sea_orm::{ColumnTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -164,7 +164,7 @@ async fn set_support(
         .map_err(Problem::internal)?
         .ok_or_else(Problem::not_found)?;
     open_idea_box(&state, &town, p.consultation_id).await?;
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     if on {
         proposals::support(&txn, town.scope(), id, principal.user_id).await.map_err(Problem::internal)?;
     } else {
@@ -226,7 +226,7 @@ pub async fn answer(
     principal.require_staff()?;
     let (status, text) = parse_answer(&body.status, &body.answer).map_err(Problem::validation)?;
     let id = id.into_inner();
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let answered = proposals::answer(&txn, town.scope(), id, &status, &text)
         .await
         .map_err(Problem::internal)?

@@ -3,7 +3,6 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use chrono::Utc;
 use common::{AppState, Problem, Town, auth::Principal, i18n::Text};
 use entity::{consultation, question, question_option};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -88,7 +87,7 @@ pub async fn add(
     let id = id.into_inner();
     let q = NewQuestion::parse(&body.kind, &body.label, body.required, &body.options, body.min, body.max)
         .map_err(Problem::validation)?;
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let c = consultations::get(&txn, town.scope(), id)
         .await
         .map_err(Problem::internal)?
@@ -201,7 +200,7 @@ pub async fn respond(
         })
         .collect();
     let rows = check_answers(&asked, &given).map_err(Problem::validation)?;
-    let txn = state.db.begin().await.map_err(Problem::internal)?;
+    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let stored = match questionnaires::respond(&txn, town.scope(), id, principal.user_id, &rows).await {
         Ok(stored) => stored,
         Err(NotStored::AlreadyResponded) => {
