@@ -12,7 +12,7 @@ use crate::{
         status::{DRAFT, phase},
     },
     routes::citizen::verified,
-    store::{budgets, budgets::NotCast, consultations},
+    store::{NotStored, budgets, consultations},
 };
 
 /// Registers the budget routes (town host).
@@ -192,8 +192,8 @@ pub async fn vote(
     let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let stored = match budgets::cast(&txn, town.scope(), c.id, principal.user_id, &body.project_ids).await {
         Ok(stored) => stored,
-        Err(NotCast::AlreadyVoted) => return Err(Problem::new(StatusCode::CONFLICT, "already_responded")),
-        Err(NotCast::Db(e)) => return Err(Problem::internal(e)),
+        Err(NotStored::AlreadyDone) => return Err(Problem::new(StatusCode::CONFLICT, "already_responded")),
+        Err(NotStored::Db(e)) => return Err(Problem::internal(e)),
     };
     txn.commit().await.map_err(Problem::internal)?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "id": stored })))

@@ -12,7 +12,7 @@ use crate::{
         status::{DRAFT, phase},
     },
     routes::citizen::verified,
-    store::{consultations, questionnaires, questionnaires::NotStored},
+    store::{NotStored, consultations, questionnaires},
 };
 
 /// Registers question and response routes (town host).
@@ -203,7 +203,7 @@ pub async fn respond(
     let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let stored = match questionnaires::respond(&txn, town.scope(), id, principal.user_id, &rows).await {
         Ok(stored) => stored,
-        Err(NotStored::AlreadyResponded) => {
+        Err(NotStored::AlreadyDone) => {
             return Err(Problem::new(StatusCode::CONFLICT, "already_responded"));
         }
         Err(NotStored::Db(e)) => return Err(Problem::internal(e)),

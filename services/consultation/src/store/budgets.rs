@@ -3,11 +3,12 @@ use chrono::Utc;
 use common::TenantScope;
 use entity::{ballot, ballot_item, project};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
+use super::NotStored;
 use crate::domain::budget::NewProject;
 
 /// Appends a project to the budget.
@@ -51,14 +52,6 @@ pub async fn projects(
         .await
 }
 
-/// Why a ballot was not stored.
-#[derive(Debug)]
-pub enum NotCast {
-    /// The citizen has voted already (the unique constraint said so).
-    AlreadyVoted,
-    Db(DbErr),
-}
-
 /// Stores `user`'s ballot and counts a vote for each chosen project, all in the caller's transaction.
 pub async fn cast(
     conn: &impl ConnectionTrait,
@@ -66,7 +59,7 @@ pub async fn cast(
     consultation: Uuid,
     user: Uuid,
     chosen: &[Uuid],
-) -> Result<Uuid, NotCast> {
+) -> Result<Uuid, NotStored> {
     let head = ballot::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(scope.tenant_id()),
@@ -74,23 +67,20 @@ pub async fn cast(
         user_id: Set(user),
         created_at: Set(Utc::now()),
     };
-    let stored = scope.insert(conn, head).await.map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => NotCast::AlreadyVoted,
-        _ => NotCast::Db(e),
-    })?;
+    let stored = scope.insert(conn, head).await?;
     let items = chosen.iter().map(|p| ballot_item::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(scope.tenant_id()),
         ballot_id: Set(stored.id),
         project_id: Set(*p),
     });
-    ballot_item::Entity::insert_many(items).exec(conn).await.map_err(NotCast::Db)?;
+    ballot_item::Entity::insert_many(items).exec(conn).await.map_err(NotStored::Db)?;
     project::Entity::update_many()
         .col_expr(project::Column::VoteCount, Expr::col(project::Column::VoteCount).add(1))
         .filter(project::Column::TenantId.eq(scope.tenant_id()))
         .filter(project::Column::Id.is_in(chosen.iter().copied()))
         .exec(conn)
         .await
-        .map_err(NotCast::Db)?;
+        .map_err(NotStored::Db)?;
     Ok(stored.id)
 }

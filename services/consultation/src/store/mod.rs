@@ -3,3 +3,22 @@ pub mod budgets;
 pub mod consultations;
 pub mod proposals;
 pub mod questionnaires;
+
+use sea_orm::{DbErr, SqlErr};
+
+/// Why a once-per-citizen contribution (a response, a ballot) was not stored.
+#[derive(Debug)]
+pub enum NotStored {
+    /// The citizen has one already: the unique constraint said so.
+    AlreadyDone,
+    Db(DbErr),
+}
+
+impl From<DbErr> for NotStored {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => NotStored::AlreadyDone,
+            _ => NotStored::Db(e),
+        }
+    }
+}

@@ -3,10 +3,11 @@ use chrono::Utc;
 use common::TenantScope;
 use entity::{answer, question, question_option, response};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
+use super::NotStored;
 use crate::domain::questionnaire::{AnswerRow, NewQuestion};
 
 /// Appends `q` with its options after the consultation's last question.
@@ -78,14 +79,6 @@ pub async fn questions(
         .collect())
 }
 
-/// Why a response was not stored.
-#[derive(Debug)]
-pub enum NotStored {
-    /// The citizen has a response already (the unique constraint said so).
-    AlreadyResponded,
-    Db(DbErr),
-}
-
 /// Stores `user`'s response and its answers; a second one fails on the constraint.
 pub async fn respond(
     conn: &impl ConnectionTrait,
@@ -101,10 +94,7 @@ pub async fn respond(
         user_id: Set(user),
         created_at: Set(Utc::now()),
     };
-    let stored = scope.insert(conn, head).await.map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => NotStored::AlreadyResponded,
-        _ => NotStored::Db(e),
-    })?;
+    let stored = scope.insert(conn, head).await?;
     let answers = rows.iter().map(|r| answer::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(scope.tenant_id()),
