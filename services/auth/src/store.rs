@@ -41,3 +41,11 @@ pub mod members;
 pub mod tokens;
 pub mod town_data;
 pub mod towns;
+
+/// Rows of `realm` by their town column: one town's, or the platform's (no town).
+pub(crate) fn in_realm(realm: crate::domain::realm::Realm, tenant_column: impl ColumnTrait) -> Condition {
+    match realm.tenant_id() {
+        Some(id) => Condition::all().add(tenant_column.eq(id)),
+        None => Condition::all().add(tenant_column.is_null()),
+    }
+}

@@ -5,6 +5,7 @@ use entity::{membership, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Select, Set};
 use uuid::Uuid;
 
+use super::in_realm;
 use crate::domain::realm::Realm;
 
 /// Accounts of `realm` only: a town's through its scope, operators by their NULL town.
@@ -12,14 +13,6 @@ fn users_of(realm: Realm) -> Select<user::Entity> {
     match realm {
         Realm::Town(scope) => scope.find::<user::Entity>(),
         Realm::Platform => user::Entity::find().filter(user::Column::TenantId.is_null()),
-    }
-}
-
-/// Rows of `realm` for updates: a town's, or operators' (no town).
-fn in_realm(realm: Realm) -> sea_orm::Condition {
-    match realm {
-        Realm::Town(scope) => sea_orm::Condition::all().add(user::Column::TenantId.eq(scope.tenant_id())),
-        Realm::Platform => sea_orm::Condition::all().add(user::Column::TenantId.is_null()),
     }
 }
 
@@ -72,7 +65,7 @@ pub async fn mark_verified(conn: &impl ConnectionTrait, realm: Realm, id: Uuid) 
         .col_expr(user::Column::UpdatedAt, now.into())
         .filter(user::Column::Id.eq(id))
         .filter(user::Column::EmailVerifiedAt.is_null())
-        .filter(in_realm(realm))
+        .filter(in_realm(realm, user::Column::TenantId))
         .exec(conn)
         .await
         .map(|_| ())
@@ -97,7 +90,7 @@ pub async fn set_password(
         .col_expr(user::Column::PasswordHash, Some(hash).into())
         .col_expr(user::Column::UpdatedAt, Utc::now().into())
         .filter(user::Column::Id.eq(id))
-        .filter(in_realm(realm))
+        .filter(in_realm(realm, user::Column::TenantId))
         .exec(conn)
         .await
         .map(|_| ())
@@ -120,7 +113,7 @@ pub async fn anonymise(conn: &impl ConnectionTrait, realm: Realm, id: Uuid) -> R
         .col_expr(user::Column::EmailVerifiedAt, Option::<chrono::DateTime<Utc>>::None.into())
         .col_expr(user::Column::UpdatedAt, Utc::now().into())
         .filter(user::Column::Id.eq(id))
-        .filter(in_realm(realm))
+        .filter(in_realm(realm, user::Column::TenantId))
         .exec(conn)
         .await
         .map(|_| ())

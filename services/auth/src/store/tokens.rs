@@ -4,22 +4,14 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use common::auth::one_time::{self, NewOneTime, Purpose, token_hash};
 use entity::{one_time_token, refresh_token};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
+use super::in_realm;
 use crate::domain::realm::Realm;
 
 /// Life of a refresh token (and so of a session left idle).
 pub const REFRESH_TTL: Duration = Duration::days(30);
-
-fn in_realm(realm: Realm, tenant_column: impl ColumnTrait) -> Condition {
-    match realm.tenant_id() {
-        Some(id) => Condition::all().add(tenant_column.eq(id)),
-        None => Condition::all().add(tenant_column.is_null()),
-    }
-}
 
 /// Records a one-time token for `user` and returns its id; the mail worker
 /// derives the token itself from the id.
