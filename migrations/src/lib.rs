@@ -14,6 +14,7 @@ mod m20261127_000009_create_consultations;
 mod m20261127_000010_create_questionnaires;
 mod m20261127_000011_create_proposals;
 mod m20261127_000012_create_budgets;
+mod m20261127_000013_comments_and_results;
 mod schema_util;
 
 /// Every migration, in order.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_create_questionnaires::Migration),
             Box::new(m20261127_000011_create_proposals::Migration),
             Box::new(m20261127_000012_create_budgets::Migration),
+            Box::new(m20261127_000013_comments_and_results::Migration),
         ]
     }
 }

@@ -3,12 +3,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::auth_citizen::{admin_of, town_app, verified_citizen};
-
-async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
+use crate::people::send;
 
 #[tokio::test]
 async fn a_budget_from_projects_to_funded_results() {

@@ -1,49 +1,10 @@
 //! The idea box: proposals, supports counted exactly under concurrency, answers.
 use participation_tests::TestApp;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-use uuid::Uuid;
+use serde_json::json;
 
 use crate::auth_citizen::{admin_of, town_app, verified_citizen};
-
-async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-/// `n` verified citizens of the town, with the access tokens a login would give them.
-async fn citizens(app: &TestApp, host: &str, n: usize) -> Vec<String> {
-    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-    let slug = host.split('.').next().unwrap();
-    let town = entity::tenant::Entity::find()
-        .filter(entity::tenant::Column::Slug.eq(slug))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
-    let mut tokens = Vec::new();
-    for i in 0..n {
-        let now = chrono::Utc::now();
-        let user = entity::user::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            tenant_id: Set(Some(town.id)),
-            email: Set(format!("habitant{i}@example.fr")),
-            password_hash: Set(None),
-            display_name: Set(format!("Habitant {i}")),
-            email_verified_at: Set(Some(now)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(app.db())
-        .await
-        .unwrap();
-        let (token, _) =
-            app.state.jwt.issue(user.id, Some(town.id), common::auth::Role::Citizen, None).unwrap();
-        tokens.push(token);
-    }
-    tokens
-}
+use crate::people::{citizens, mail_arrives, send};
 
 #[tokio::test]
 async fn proposals_supports_and_answers() {
@@ -128,22 +89,10 @@ async fn proposals_supports_and_answers() {
         send(app.post(&host, &answer_path).bearer_auth(&admin).json(&bad)).await.0,
         StatusCode::BAD_REQUEST
     );
-    let mut found = false;
-    for _ in 0..200 {
-        found = sink.received().iter().any(|m| {
-            m.to == ["jeanne@example.fr"]
-                && mail_parser::MessageParser::default()
-                    .parse(&m.data)
-                    .and_then(|p| p.subject().map(str::to_owned))
-                    .as_deref()
-                    == Some("Réponse à votre proposition")
-        });
-        if found {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    assert!(found, "the author got the answer by mail");
+    assert!(
+        mail_arrives(&sink, "jeanne@example.fr", "Réponse à votre proposition").await,
+        "the author got the answer by mail"
+    );
 
     // Another town knows nothing of this proposal.
     app.create_town("nogent", "28279", "active").await;

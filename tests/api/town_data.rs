@@ -190,6 +190,10 @@ async fn add_consultation(app: &TestApp, town: Uuid, title: &str) {
         published_at: Set(None),
         closed_at: Set(None),
         created_by: Set(None),
+        categories: Set("[]".into()),
+        results_markdown: Set(None),
+        results_html: Set(None),
+        results_published_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

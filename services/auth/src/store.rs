@@ -36,6 +36,7 @@ pub async fn find_commune(conn: &impl ConnectionTrait, code: &str) -> Result<Opt
 }
 
 pub mod accounts;
+pub mod contributions;
 pub mod domains;
 pub mod members;
 pub mod tokens;

@@ -17,6 +17,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::questionnaire::configure(cfg);
     routes::proposals::configure(cfg);
     routes::budget::configure(cfg);
+    routes::comments::configure(cfg);
+    routes::moderation::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -45,6 +47,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::budget::add,
         routes::budget::list,
         routes::budget::vote,
+        routes::comments::post_on_consultation,
+        routes::comments::list_on_consultation,
+        routes::comments::post_on_proposal,
+        routes::comments::list_on_proposal,
+        routes::comments::edit,
+        routes::comments::report,
+        routes::moderation::hide,
+        routes::moderation::restore,
+        routes::moderation::queue,
     ),
     components(schemas(
         routes::dto::ConsultationDto,
@@ -60,6 +71,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::budget::ProjectBody,
         routes::budget::ProjectDto,
         routes::budget::BallotBody,
+        routes::comments::CommentBody,
+        routes::comments::EditBody,
+        routes::comments::ReportBody,
+        routes::comments::CommentDto,
+        routes::moderation::HideBody,
+        routes::moderation::RestoreBody,
+        routes::moderation::QueuedComment,
     ))
 )]
 struct ApiDoc;

@@ -24,6 +24,12 @@ pub struct Model {
     pub published_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub created_by: Option<Uuid>,
+    /// A JSON array of the labels proposals may be filed under.
+    pub categories: String,
+    pub results_markdown: Option<String>,
+    /// The published results text, rendered and sanitised.
+    pub results_html: Option<String>,
+    pub results_published_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

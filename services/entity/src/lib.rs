@@ -3,6 +3,8 @@ pub mod answer;
 pub mod audit_log;
 pub mod ballot;
 pub mod ballot_item;
+pub mod comment;
+pub mod comment_report;
 pub mod commune;
 pub mod consultation;
 pub mod delivery;

@@ -11,6 +11,8 @@ pub struct Model {
     pub author_id: Uuid,
     pub title: String,
     pub body: String,
+    /// One of the consultation's categories, if the author chose one.
+    pub category: Option<String>,
     /// `submitted`, `under_review`, `accepted`, `rejected` or `implemented`.
     pub status: String,
     pub answer: Option<String>,

@@ -21,6 +21,8 @@ tenant_owned!(
     answer,
     ballot,
     ballot_item,
+    comment,
+    comment_report,
     project,
     consultation,
     question,

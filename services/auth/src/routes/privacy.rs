@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::{
     account_mail,
     domain::realm::Realm,
-    store::{accounts, tokens},
+    store::{accounts, contributions, tokens},
 };
 
 /// Registers `/me/export` and `DELETE /me` (town host).
@@ -23,7 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Everything held about the caller in this town, as JSON.
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "auth",
-    responses((status = 200, description = "account, roles and mails"), (status = 401, description = "unauthenticated")))]
+    responses((status = 200, description = "account, roles, mails and contributions"), (status = 401, description = "unauthenticated")))]
 pub async fn export(
     town: Town,
     principal: Principal,
@@ -49,6 +49,7 @@ pub async fn export(
         .all(&state.db)
         .await
         .map_err(Problem::internal)?;
+    let contributions = contributions::of(&state.db, scope, user.id).await.map_err(Problem::internal)?;
     let body = json!({
         "exported_at": Utc::now(),
         "town": { "id": town.id, "name": town.name },
@@ -58,6 +59,7 @@ pub async fn export(
         },
         "roles": roles,
         "mails": mails,
+        "contributions": contributions,
     });
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Disposition", "attachment; filename=\"mes-donnees.json\""))

@@ -3,9 +3,9 @@ use std::io::Write;
 
 use common::TenantScope;
 use entity::{
-    answer, audit_log, ballot, ballot_item, consultation, delivery, membership, one_time_token, outbox,
-    project, proposal, question, question_option, refresh_token, response, support, tenant, tenant_domain,
-    user,
+    answer, audit_log, ballot, ballot_item, comment, comment_report, consultation, delivery, membership,
+    one_time_token, outbox, project, proposal, question, question_option, refresh_token, response, support,
+    tenant, tenant_domain, user,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
@@ -54,6 +54,11 @@ pub async fn export_tables(
         ("answers", rows::<answer::Entity>(conn, scope, answer::Column::ResponseId).await?),
         ("proposals", rows::<proposal::Entity>(conn, scope, proposal::Column::CreatedAt).await?),
         ("supports", rows::<support::Entity>(conn, scope, support::Column::CreatedAt).await?),
+        ("comments", rows::<comment::Entity>(conn, scope, comment::Column::CreatedAt).await?),
+        (
+            "comment_reports",
+            rows::<comment_report::Entity>(conn, scope, comment_report::Column::CreatedAt).await?,
+        ),
         ("projects", rows::<project::Entity>(conn, scope, project::Column::Position).await?),
         ("ballots", rows::<ballot::Entity>(conn, scope, ballot::Column::CreatedAt).await?),
         ("ballot_items", rows::<ballot_item::Entity>(conn, scope, ballot_item::Column::BallotId).await?),
@@ -108,6 +113,14 @@ pub async fn delete_town(conn: &impl ConnectionTrait, scope: TenantScope) -> Res
     ballot_item::Entity::delete_many().filter(ballot_item::Column::TenantId.eq(id)).exec(conn).await?;
     ballot::Entity::delete_many().filter(ballot::Column::TenantId.eq(id)).exec(conn).await?;
     project::Entity::delete_many().filter(project::Column::TenantId.eq(id)).exec(conn).await?;
+    comment_report::Entity::delete_many().filter(comment_report::Column::TenantId.eq(id)).exec(conn).await?;
+    // Replies first: their parents are comments too.
+    comment::Entity::delete_many()
+        .filter(comment::Column::TenantId.eq(id))
+        .filter(comment::Column::ParentId.is_not_null())
+        .exec(conn)
+        .await?;
+    comment::Entity::delete_many().filter(comment::Column::TenantId.eq(id)).exec(conn).await?;
     support::Entity::delete_many().filter(support::Column::TenantId.eq(id)).exec(conn).await?;
     proposal::Entity::delete_many().filter(proposal::Column::TenantId.eq(id)).exec(conn).await?;
     answer::Entity::delete_many().filter(answer::Column::TenantId.eq(id)).exec(conn).await?;

@@ -61,6 +61,8 @@ pub struct DraftFields {
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub budget_cents: Option<i64>,
+    /// Labels proposals may be filed under (idea boxes only), in order, distinct.
+    pub categories: Vec<String>,
 }
 
 /// The fields as they arrive, already typed by JSON.
@@ -74,7 +76,11 @@ pub struct RawFields<'a> {
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub budget_cents: Option<i64>,
+    pub categories: &'a [String],
 }
+
+/// Most categories an idea box offers.
+const MAX_CATEGORIES: usize = 30;
 
 fn text(field: &str, raw: &str, max: usize, required: bool, errors: &mut Vec<FieldError>) -> String {
     let value = raw.trim();
@@ -145,6 +151,7 @@ impl DraftFields {
             )),
             _ => {}
         }
+        let categories = categories(raw.categories, kind, &mut errors);
         match (kind, audience) {
             (Some(kind), Some(audience)) if errors.is_empty() => Ok(DraftFields {
                 kind,
@@ -155,10 +162,41 @@ impl DraftFields {
                 opens_at: raw.opens_at,
                 closes_at: raw.closes_at,
                 budget_cents: raw.budget_cents,
+                categories,
             }),
             _ => Err(errors),
         }
     }
+}
+
+fn categories(raw: &[String], kind: Option<Kind>, errors: &mut Vec<FieldError>) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::with_capacity(raw.len());
+    let before = errors.len();
+    if !raw.is_empty() && kind.is_some_and(|k| k != Kind::Proposals) {
+        errors.push(FieldError::new(
+            "categories",
+            Text::fixed("Seulement pour une boîte à idées.", "Only for an idea box."),
+        ));
+    } else if raw.len() > MAX_CATEGORIES {
+        errors.push(FieldError::new(
+            "categories",
+            Text::new(
+                format!("{MAX_CATEGORIES} catégories au plus."),
+                format!("At most {MAX_CATEGORIES} categories."),
+            ),
+        ));
+    }
+    for (i, label) in raw.iter().enumerate() {
+        let field = format!("categories[{i}]");
+        let label = text(&field, label, 60, true, errors);
+        if label.contains(['\n', '\r']) {
+            errors.push(FieldError::new(field, Text::fixed("Une seule ligne.", "A single line.")));
+        } else if labels.iter().any(|l| l.to_lowercase() == label.to_lowercase()) {
+            errors.push(FieldError::new(field, Text::fixed("Déjà dans la liste.", "Already listed.")));
+        }
+        labels.push(label);
+    }
+    if errors.len() > before { Vec::new() } else { labels }
 }
 
 #[cfg(test)]
@@ -199,5 +237,22 @@ mod tests {
         assert_eq!(DraftFields::parse(two_lines).unwrap_err()[0].field, "title");
         let nul = RawFields { summary: "a\u{0}b", ..raw() };
         assert_eq!(DraftFields::parse(nul).unwrap_err()[0].field, "summary");
+    }
+
+    #[test]
+    fn categories_belong_to_idea_boxes_and_are_distinct() {
+        let labels = ["Mobilité".to_owned(), " Écoles ".to_owned()];
+        let box_ = RawFields { kind: "proposals", categories: &labels, ..raw() };
+        assert_eq!(DraftFields::parse(box_).unwrap().categories, ["Mobilité", "Écoles"]);
+        let on_questionnaire = RawFields { categories: &labels, ..raw() };
+        assert_eq!(DraftFields::parse(on_questionnaire).unwrap_err()[0].field, "categories");
+        let twice = ["Vélo".to_owned(), "vélo".to_owned(), String::new()];
+        let fields: Vec<String> =
+            DraftFields::parse(RawFields { kind: "proposals", categories: &twice, ..raw() })
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect();
+        assert_eq!(fields, ["categories[1]", "categories[2]"]);
     }
 }

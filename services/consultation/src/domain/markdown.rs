@@ -7,12 +7,7 @@ use pulldown_cmark::{Options, Parser, html};
 /// Renders `markdown` and keeps only a small set of harmless tags and
 /// attributes; links may only go to http, https and mailto addresses.
 pub fn render(markdown: &str) -> String {
-    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(
-        &mut raw,
-        Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH),
-    );
-    let tags: HashSet<&str> = [
+    const TAGS: &[&str] = &[
         "p",
         "br",
         "strong",
@@ -35,9 +30,21 @@ pub fn render(markdown: &str) -> String {
         "th",
         "td",
         "hr",
-    ]
-    .into_iter()
-    .collect();
+    ];
+    clean(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH, TAGS)
+}
+
+/// Renders a citizen's comment: paragraphs, emphasis, lists, quotes and links;
+/// headings, tables and images come out as plain text.
+pub fn render_lite(markdown: &str) -> String {
+    const TAGS: &[&str] = &["p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "a"];
+    clean(markdown, Options::empty(), TAGS)
+}
+
+fn clean(markdown: &str, options: Options, tags: &[&str]) -> String {
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, Parser::new_ext(markdown, options));
+    let tags: HashSet<&str> = tags.iter().copied().collect();
     ammonia::Builder::default()
         .tags(tags)
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
@@ -48,7 +55,7 @@ pub fn render(markdown: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{render, render_lite};
 
     #[test]
     fn formatting_survives() {
@@ -75,10 +82,18 @@ mod tests {
             "<svg><script>alert(1)</script></svg>",
             "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
         ] {
-            let html = render(attack).to_lowercase();
+            let html = format!("{}{}", render(attack), render_lite(attack)).to_lowercase();
             for bad in ["<script", "onerror", "onclick", "javascript:", "<iframe", "style=", "data:text"] {
                 assert!(!html.contains(bad), "{attack:?} gave {html:?}");
             }
         }
+    }
+
+    #[test]
+    fn comments_keep_emphasis_and_links_but_not_headings_or_images() {
+        let html = render_lite("# Titre\n\nJe **soutiens** [ceci](https://a.fr) ![x](https://a.fr/x.png)");
+        assert!(!html.contains("<h1") && !html.contains("<img"), "{html}");
+        assert!(html.contains("Titre") && html.contains("<strong>soutiens</strong>"), "{html}");
+        assert!(html.contains("href=\"https://a.fr\""), "{html}");
     }
 }

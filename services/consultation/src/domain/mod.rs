@@ -1,5 +1,6 @@
 //! Types and rules of consultations, without I/O.
 pub mod budget;
+pub mod comment;
 pub mod consultation;
 pub mod markdown;
 pub mod proposal;

@@ -6,6 +6,8 @@ use common::{i18n::Text, problem::FieldError};
 pub struct NewProposal {
     pub title: String,
     pub body: String,
+    /// One of the consultation's categories, as the town spelt it.
+    pub category: Option<String>,
 }
 
 /// Statuses staff may give a proposal.
@@ -29,12 +31,30 @@ fn field(raw: &str, name: &str, max: usize, one_line: bool, errors: &mut Vec<Fie
 }
 
 impl NewProposal {
-    /// Checks title and body together.
-    pub fn parse(title: &str, body: &str) -> Result<Self, Vec<FieldError>> {
+    /// Checks title, body and category (one of `categories`) together.
+    pub fn parse(
+        title: &str,
+        body: &str,
+        category: Option<&str>,
+        categories: &[String],
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let title = field(title, "title", 200, true, &mut errors);
         let body = field(body, "body", 5_000, false, &mut errors);
-        if errors.is_empty() { Ok(NewProposal { title, body }) } else { Err(errors) }
+        let category = category.map(str::trim).filter(|c| !c.is_empty()).and_then(|wanted| {
+            let known = categories.iter().find(|c| c.to_lowercase() == wanted.to_lowercase());
+            if known.is_none() {
+                errors.push(FieldError::new(
+                    "category",
+                    Text::fixed(
+                        "Une des catégories de la consultation.",
+                        "One of the consultation’s categories.",
+                    ),
+                ));
+            }
+            known.cloned()
+        });
+        if errors.is_empty() { Ok(NewProposal { title, body, category }) } else { Err(errors) }
     }
 }
 
@@ -60,10 +80,16 @@ mod tests {
 
     #[test]
     fn proposals_and_answers_are_checked() {
-        assert!(NewProposal::parse("Des arceaux", "Devant la mairie.\nEt la gare.").is_ok());
-        let fields: Vec<String> =
-            NewProposal::parse("a\nb", "").unwrap_err().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["title", "body"]);
+        let cats = ["Mobilité".to_owned()];
+        assert!(NewProposal::parse("Des arceaux", "Devant la mairie.\nEt la gare.", None, &cats).is_ok());
+        let filed = NewProposal::parse("Arceaux", "Gare", Some(" mobilité"), &cats).unwrap();
+        assert_eq!(filed.category.as_deref(), Some("Mobilité"));
+        let fields: Vec<String> = NewProposal::parse("a\nb", "", Some("Sport"), &cats)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["title", "body", "category"]);
         assert!(parse_answer("accepted", "Oui, au printemps.").is_ok());
         assert_eq!(parse_answer("maybe", " ").unwrap_err().len(), 2);
     }

@@ -1,6 +1,5 @@
 //! Participatory budgets: admins add projects, citizens cast one ballot.
 use actix_web::{HttpResponse, http::StatusCode, web};
-use chrono::Utc;
 use common::{AppState, Problem, Town, auth::Principal, i18n::Text};
 use entity::consultation;
 use serde::{Deserialize, Serialize};
@@ -9,10 +8,14 @@ use uuid::Uuid;
 use crate::{
     domain::{
         budget::{BadBallot, NewProject, check_ballot, funded_in_rank_order},
-        status::{DRAFT, phase},
+        consultation::Kind,
+        status::DRAFT,
     },
-    routes::citizen::verified,
-    store::{NotStored, budgets, consultations},
+    routes::{
+        access::{conflict, is_staff, open_for, require_kind, results_visible, visible},
+        citizen::verified,
+    },
+    store::{NotStored, budgets},
 };
 
 /// Registers the budget routes (town host).
@@ -46,21 +49,14 @@ pub struct ProjectDto {
     funded: Option<bool>,
 }
 
-fn conflict(fr: &'static str, en: &'static str) -> Problem {
-    Problem::new(StatusCode::CONFLICT, "conflict").with_detail(Text::fixed(fr, en))
-}
-
-async fn budget_of(state: &AppState, town: &Town, id: Uuid) -> Result<consultation::Model, Problem> {
-    let c = consultations::get(&state.db, town.scope(), id)
-        .await
-        .map_err(Problem::internal)?
-        .ok_or_else(Problem::not_found)?;
-    if c.kind != "budget" {
-        return Err(conflict(
-            "Cette consultation n’est pas un budget participatif.",
-            "This consultation is not a participatory budget.",
-        ));
-    }
+async fn budget_of(
+    state: &AppState,
+    town: &Town,
+    staff: bool,
+    id: Uuid,
+) -> Result<consultation::Model, Problem> {
+    let c = visible(state, town, staff, id).await?;
+    require_kind(&c, Kind::Budget)?;
     Ok(c)
 }
 
@@ -75,7 +71,7 @@ pub async fn add(
     body: web::Json<ProjectBody>,
 ) -> Result<HttpResponse, Problem> {
     principal.require_admin()?;
-    let c = budget_of(&state, &town, id.into_inner()).await?;
+    let c = budget_of(&state, &town, true, id.into_inner()).await?;
     if c.status != DRAFT {
         return Err(conflict(
             "Les projets se modifient tant que le budget est un brouillon.",
@@ -106,15 +102,10 @@ pub async fn list(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    let staff = principal.is_some_and(|p| p.role.is_staff());
-    let c = budget_of(&state, &town, id.into_inner()).await?;
-    if c.status == DRAFT && !staff {
-        return Err(Problem::not_found());
-    }
+    let staff = is_staff(&principal);
+    let c = budget_of(&state, &town, staff, id.into_inner()).await?;
     let rows = budgets::projects(&state.db, town.scope(), c.id).await.map_err(Problem::internal)?;
-    let results =
-        staff || phase(&c.status, c.opens_at, c.closes_at, Utc::now()) == "closed" || c.status == "archived";
-    if !results {
+    if !results_visible(&c, staff) {
         let dto: Vec<ProjectDto> = rows
             .into_iter()
             .map(|p| ProjectDto {
@@ -171,13 +162,7 @@ pub async fn vote(
     body: web::Json<BallotBody>,
 ) -> Result<HttpResponse, Problem> {
     verified(&state, &town, &principal).await?;
-    let c = budget_of(&state, &town, id.into_inner()).await?;
-    if c.status == DRAFT {
-        return Err(Problem::not_found());
-    }
-    if phase(&c.status, c.opens_at, c.closes_at, Utc::now()) != "open" {
-        return Err(Problem::new(StatusCode::CONFLICT, "consultation_not_open"));
-    }
+    let c = open_for(&state, &town, id.into_inner(), Some(Kind::Budget)).await?;
     let projects = budgets::projects(&state.db, town.scope(), c.id).await.map_err(Problem::internal)?;
     let costs: Vec<(Uuid, i64)> = projects.iter().map(|p| (p.id, p.cost_cents)).collect();
     let envelope = c.budget_cents.unwrap_or(0);

@@ -4,7 +4,7 @@ use entity::consultation;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::domain::status::phase;
+use crate::{domain::status::phase, store::consultations};
 
 /// One consultation; the Markdown source is shown to staff only.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -23,6 +23,10 @@ pub struct ConsultationDto {
     opens_at: Option<DateTime<Utc>>,
     closes_at: Option<DateTime<Utc>>,
     budget_cents: Option<i64>,
+    categories: Vec<String>,
+    /// The results text, once the town has published it.
+    results_html: Option<String>,
+    results_published_at: Option<DateTime<Utc>>,
     published_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
@@ -33,6 +37,7 @@ impl ConsultationDto {
     pub fn of(c: consultation::Model, staff: bool, now: DateTime<Utc>) -> Self {
         ConsultationDto {
             phase: phase(&c.status, c.opens_at, c.closes_at, now),
+            categories: consultations::categories(&c),
             id: c.id,
             kind: c.kind,
             status: c.status,
@@ -44,6 +49,8 @@ impl ConsultationDto {
             opens_at: c.opens_at,
             closes_at: c.closes_at,
             budget_cents: c.budget_cents,
+            results_html: c.results_html,
+            results_published_at: c.results_published_at,
             published_at: c.published_at,
             closed_at: c.closed_at,
             created_at: c.created_at,

@@ -48,6 +48,9 @@ pub struct ConsultationBody {
     closes_at: Option<DateTime<Utc>>,
     /// The envelope of a budget, in cents.
     budget_cents: Option<i64>,
+    /// Idea boxes: the categories a proposal may be filed under.
+    #[serde(default)]
+    categories: Vec<String>,
 }
 
 impl ConsultationBody {
@@ -61,6 +64,7 @@ impl ConsultationBody {
             opens_at: self.opens_at,
             closes_at: self.closes_at,
             budget_cents: self.budget_cents,
+            categories: &self.categories,
         })
         .map_err(Problem::validation)
     }

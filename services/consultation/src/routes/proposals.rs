@@ -1,5 +1,5 @@
 //! The idea box: citizens propose and support, staff answer.
-use actix_web::{HttpResponse, http::StatusCode, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use common::{
     AppState, Problem, Town,
@@ -8,7 +8,7 @@ use common::{
     outbox::{self, NewEvent},
     problem::FieldError,
 };
-use entity::{consultation, proposal, user};
+use entity::{proposal, user};
 use sea_orm::{ColumnTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -16,10 +16,14 @@ use uuid::Uuid;
 
 use crate::{
     domain::{
+        consultation::Kind,
         proposal::{NewProposal, parse_answer},
-        status::{DRAFT, phase},
     },
-    routes::{citizen::verified, read::MAX_PAGE},
+    routes::{
+        access::{is_staff, open_for, visible},
+        citizen::verified,
+        read::MAX_PAGE,
+    },
     store::{consultations, proposals, proposals::Sort},
 };
 
@@ -37,6 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct ProposalBody {
     title: String,
     body: String,
+    /// One of the consultation's categories.
+    category: Option<String>,
 }
 
 /// A proposal as anyone sees it.
@@ -45,6 +51,7 @@ pub struct ProposalDto {
     id: Uuid,
     title: String,
     body: String,
+    category: Option<String>,
     author: Option<String>,
     status: String,
     answer: Option<String>,
@@ -58,6 +65,7 @@ fn dto(p: proposal::Model, author: Option<String>) -> ProposalDto {
         id: p.id,
         title: p.title,
         body: p.body,
+        category: p.category,
         author,
         status: p.status,
         answer: p.answer,
@@ -65,22 +73,6 @@ fn dto(p: proposal::Model, author: Option<String>) -> ProposalDto {
         supports: p.support_count,
         created_at: p.created_at,
     }
-}
-
-/// The idea box `id` if it is open, else 404 (draft or unknown), 409 (other kind or not open).
-async fn open_idea_box(state: &AppState, town: &Town, id: Uuid) -> Result<consultation::Model, Problem> {
-    let c = consultations::get(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
-    let c = c.filter(|c| c.status != DRAFT).ok_or_else(Problem::not_found)?;
-    if c.kind != "proposals" {
-        return Err(Problem::new(StatusCode::CONFLICT, "conflict").with_detail(Text::fixed(
-            "Cette consultation n’est pas une boîte à idées.",
-            "This consultation is not an idea box.",
-        )));
-    }
-    if phase(&c.status, c.opens_at, c.closes_at, Utc::now()) != "open" {
-        return Err(Problem::new(StatusCode::CONFLICT, "consultation_not_open"));
-    }
-    Ok(c)
 }
 
 /// Submits a proposal to an open idea box.
@@ -95,8 +87,10 @@ pub async fn submit(
 ) -> Result<HttpResponse, Problem> {
     let author = verified(&state, &town, &principal).await?;
     let id = id.into_inner();
-    open_idea_box(&state, &town, id).await?;
-    let new = NewProposal::parse(&body.title, &body.body).map_err(Problem::validation)?;
+    let c = open_for(&state, &town, id, Some(Kind::Proposals)).await?;
+    let new =
+        NewProposal::parse(&body.title, &body.body, body.category.as_deref(), &consultations::categories(&c))
+            .map_err(Problem::validation)?;
     let stored =
         proposals::submit(&state.db, town.scope(), id, author.id, &new).await.map_err(Problem::internal)?;
     Ok(HttpResponse::Created().json(dto(stored, Some(author.display_name))))
@@ -107,6 +101,8 @@ pub async fn submit(
 pub struct ListParams {
     /// `supports` (default) or `date`.
     sort: Option<String>,
+    /// Only the proposals filed under this category.
+    category: Option<String>,
     /// 1 to 100, default 20.
     limit: Option<u64>,
     offset: Option<u64>,
@@ -123,11 +119,7 @@ pub async fn list(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let staff = principal.is_some_and(|p| p.role.is_staff());
-    let c = consultations::get(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
-    if !c.is_some_and(|c| staff || c.status != DRAFT) {
-        return Err(Problem::not_found());
-    }
+    visible(&state, &town, is_staff(&principal), id).await?;
     let sort = match params.sort.as_deref() {
         None | Some("supports") => Sort::Supports,
         Some("date") => Sort::Newest,
@@ -145,9 +137,17 @@ pub async fn list(
             Text::fixed("De 1 à 100.", "From 1 to 100."),
         )]));
     }
-    let rows = proposals::page(&state.db, town.scope(), id, sort, limit, params.offset.unwrap_or(0))
-        .await
-        .map_err(Problem::internal)?;
+    let rows = proposals::page(
+        &state.db,
+        town.scope(),
+        id,
+        params.category.as_deref(),
+        sort,
+        limit,
+        params.offset.unwrap_or(0),
+    )
+    .await
+    .map_err(Problem::internal)?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(|(p, a)| dto(p, a)).collect::<Vec<_>>()))
 }
 
@@ -163,7 +163,7 @@ async fn set_support(
         .await
         .map_err(Problem::internal)?
         .ok_or_else(Problem::not_found)?;
-    open_idea_box(&state, &town, p.consultation_id).await?;
+    open_for(&state, &town, p.consultation_id, Some(Kind::Proposals)).await?;
     let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     if on {
         proposals::support(&txn, town.scope(), id, principal.user_id).await.map_err(Problem::internal)?;

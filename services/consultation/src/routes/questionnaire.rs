@@ -1,17 +1,20 @@
 //! Questions (admins, on drafts) and responses (verified citizens, once).
 use actix_web::{HttpResponse, http::StatusCode, web};
-use chrono::Utc;
-use common::{AppState, Problem, Town, auth::Principal, i18n::Text};
-use entity::{consultation, question, question_option};
+use common::{AppState, Problem, Town, auth::Principal};
+use entity::{question, question_option};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
     domain::{
+        consultation::Kind,
         questionnaire::{AskedQuestion, GivenAnswer, NewQuestion, QuestionKind, check_answers},
-        status::{DRAFT, phase},
+        status::DRAFT,
     },
-    routes::citizen::verified,
+    routes::{
+        access::{conflict, is_staff, open_for, visible},
+        citizen::verified,
+    },
     store::{NotStored, consultations, questionnaires},
 };
 
@@ -69,10 +72,6 @@ fn dto((q, options): (question::Model, Vec<question_option::Model>)) -> Question
     }
 }
 
-fn conflict(fr: &'static str, en: &'static str) -> Problem {
-    Problem::new(StatusCode::CONFLICT, "conflict").with_detail(Text::fixed(fr, en))
-}
-
 /// Adds a question to a draft questionnaire.
 #[utoipa::path(post, path = "/api/v1/consultations/{id}/questions", tag = "consultations", request_body = QuestionBody,
     responses((status = 201, body = QuestionDto), (status = 400, description = "validation_failed"), (status = 409, description = "conflict")))]
@@ -119,11 +118,7 @@ pub async fn list(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let staff = principal.is_some_and(|p| p.role.is_staff());
-    let c = consultations::get(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
-    if !c.is_some_and(|c| staff || c.status != DRAFT) {
-        return Err(Problem::not_found());
-    }
+    visible(&state, &town, is_staff(&principal), id).await?;
     let rows = questionnaires::questions(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(dto).collect::<Vec<_>>()))
 }
@@ -144,21 +139,6 @@ pub struct ResponseBody {
     answers: Vec<AnswerBody>,
 }
 
-async fn open_questionnaire(town: &Town, state: &AppState, id: Uuid) -> Result<consultation::Model, Problem> {
-    let c = consultations::get(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
-    let c = c.filter(|c| c.status != DRAFT).ok_or_else(Problem::not_found)?;
-    if c.kind != "questionnaire" {
-        return Err(conflict(
-            "Cette consultation n’est pas un questionnaire.",
-            "This consultation is not a questionnaire.",
-        ));
-    }
-    if phase(&c.status, c.opens_at, c.closes_at, Utc::now()) != "open" {
-        return Err(Problem::new(StatusCode::CONFLICT, "consultation_not_open"));
-    }
-    Ok(c)
-}
-
 /// Answers a questionnaire, once; all answers are checked before anything is stored.
 #[utoipa::path(post, path = "/api/v1/consultations/{id}/responses", tag = "consultations", request_body = ResponseBody,
     responses((status = 201), (status = 400, description = "validation_failed"), (status = 403, description = "email_unverified"),
@@ -172,7 +152,7 @@ pub async fn respond(
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     verified(&state, &town, &principal).await?;
-    open_questionnaire(&town, &state, id).await?;
+    open_for(&state, &town, id, Some(Kind::Questionnaire)).await?;
     let asked: Vec<AskedQuestion> = questionnaires::questions(&state.db, town.scope(), id)
         .await
         .map_err(Problem::internal)?

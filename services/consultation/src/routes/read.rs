@@ -7,7 +7,10 @@ use uuid::Uuid;
 
 use crate::{
     domain::status::{ARCHIVED, CLOSED, DRAFT, PUBLISHED},
-    routes::dto::ConsultationDto,
+    routes::{
+        access::{is_staff, visible},
+        dto::ConsultationDto,
+    },
     store::consultations,
 };
 
@@ -28,10 +31,6 @@ pub struct ListParams {
     /// 1 to 100, default 20.
     limit: Option<u64>,
     offset: Option<u64>,
-}
-
-fn is_staff(principal: &Option<Principal>) -> bool {
-    principal.as_ref().is_some_and(|p| p.role.is_staff())
 }
 
 /// The town's consultations, newest first.
@@ -83,12 +82,6 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let staff = is_staff(&principal);
-    let found =
-        consultations::get(&state.db, town.scope(), id.into_inner()).await.map_err(Problem::internal)?;
-    match found {
-        Some(c) if staff || c.status != DRAFT => {
-            Ok(HttpResponse::Ok().json(ConsultationDto::of(c, staff, Utc::now())))
-        }
-        _ => Err(Problem::not_found()),
-    }
+    let c = visible(&state, &town, staff, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(ConsultationDto::of(c, staff, Utc::now())))
 }

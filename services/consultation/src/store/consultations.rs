@@ -14,6 +14,15 @@ use crate::domain::{
     status::{DRAFT, Move},
 };
 
+fn categories_json(labels: &[String]) -> String {
+    serde_json::Value::from(labels.to_vec()).to_string()
+}
+
+/// The categories stored on a consultation.
+pub fn categories(c: &consultation::Model) -> Vec<String> {
+    serde_json::from_str(&c.categories).unwrap_or_default()
+}
+
 /// A new draft by `author`.
 pub async fn create(
     conn: &impl ConnectionTrait,
@@ -38,6 +47,10 @@ pub async fn create(
         published_at: Set(None),
         closed_at: Set(None),
         created_by: Set(Some(author)),
+        categories: Set(categories_json(&fields.categories)),
+        results_markdown: Set(None),
+        results_html: Set(None),
+        results_published_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -61,6 +74,7 @@ pub async fn update_draft(
         .col_expr(consultation::Column::OpensAt, Expr::value(fields.opens_at))
         .col_expr(consultation::Column::ClosesAt, Expr::value(fields.closes_at))
         .col_expr(consultation::Column::BudgetCents, Expr::value(fields.budget_cents))
+        .col_expr(consultation::Column::Categories, Expr::value(categories_json(&fields.categories)))
         .col_expr(consultation::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(consultation::Column::TenantId.eq(scope.tenant_id()))
         .filter(consultation::Column::Id.eq(id))

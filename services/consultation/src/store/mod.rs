@@ -1,5 +1,6 @@
 //! Database access of consultations; every function takes the town's scope.
 pub mod budgets;
+pub mod comments;
 pub mod consultations;
 pub mod proposals;
 pub mod questionnaires;

@@ -25,6 +25,7 @@ pub async fn submit(
         author_id: Set(author),
         title: Set(p.title.clone()),
         body: Set(p.body.clone()),
+        category: Set(p.category.clone()),
         status: Set("submitted".into()),
         answer: Set(None),
         answered_at: Set(None),
@@ -46,12 +47,16 @@ pub async fn page(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     consultation: Uuid,
+    category: Option<&str>,
     sort: Sort,
     limit: u64,
     offset: u64,
 ) -> Result<Vec<(proposal::Model, Option<String>)>, DbErr> {
     let mut query =
         scope.find::<proposal::Entity>().filter(proposal::Column::ConsultationId.eq(consultation));
+    if let Some(category) = category {
+        query = query.filter(proposal::Column::Category.eq(category));
+    }
     if sort == Sort::Supports {
         query = query.order_by_desc(proposal::Column::SupportCount);
     }

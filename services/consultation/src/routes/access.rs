@@ -1,0 +1,89 @@
+//! Which consultation a caller may see or take part in, checked the same way by every route.
+use actix_web::http::StatusCode;
+use chrono::Utc;
+use common::{AppState, Problem, Town, auth::Principal, i18n::Text};
+use entity::consultation;
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        consultation::Kind,
+        status::{DRAFT, phase},
+    },
+    store::consultations,
+};
+
+/// Whether the caller is staff of this town (tokens are bound to their town).
+pub fn is_staff(principal: &Option<Principal>) -> bool {
+    principal.as_ref().is_some_and(|p| p.role.is_staff())
+}
+
+/// A 409 `conflict` saying why.
+pub fn conflict(fr: &'static str, en: &'static str) -> Problem {
+    Problem::new(StatusCode::CONFLICT, "conflict").with_detail(Text::fixed(fr, en))
+}
+
+/// The consultation `id` of this town as `staff` or the public may see it:
+/// unknown, another town's, or a draft for the public are all a 404.
+pub async fn visible(
+    state: &AppState,
+    town: &Town,
+    staff: bool,
+    id: Uuid,
+) -> Result<consultation::Model, Problem> {
+    consultations::get(&state.db, town.scope(), id)
+        .await
+        .map_err(Problem::internal)?
+        .filter(|c| staff || c.status != DRAFT)
+        .ok_or_else(Problem::not_found)
+}
+
+/// 409 `conflict` unless the consultation is of `kind`.
+pub fn require_kind(c: &consultation::Model, kind: Kind) -> Result<(), Problem> {
+    if c.kind == kind.as_str() {
+        return Ok(());
+    }
+    Err(match kind {
+        Kind::Questionnaire => conflict(
+            "Cette consultation n’est pas un questionnaire.",
+            "This consultation is not a questionnaire.",
+        ),
+        Kind::Proposals => conflict(
+            "Cette consultation n’est pas une boîte à idées.",
+            "This consultation is not an idea box.",
+        ),
+        Kind::Budget => conflict(
+            "Cette consultation n’est pas un budget participatif.",
+            "This consultation is not a participatory budget.",
+        ),
+    })
+}
+
+/// 409 `consultation_not_open` unless citizens may take part right now.
+pub fn require_open(c: &consultation::Model) -> Result<(), Problem> {
+    if phase(&c.status, c.opens_at, c.closes_at, Utc::now()) == "open" {
+        Ok(())
+    } else {
+        Err(Problem::new(StatusCode::CONFLICT, "consultation_not_open"))
+    }
+}
+
+/// The published consultation `id`, of `kind` if given, open for contributions.
+pub async fn open_for(
+    state: &AppState,
+    town: &Town,
+    id: Uuid,
+    kind: Option<Kind>,
+) -> Result<consultation::Model, Problem> {
+    let c = visible(state, town, false, id).await?;
+    if let Some(kind) = kind {
+        require_kind(&c, kind)?;
+    }
+    require_open(&c)?;
+    Ok(c)
+}
+
+/// Whether results may be shown: to staff always, to the public once closed.
+pub fn results_visible(c: &consultation::Model, staff: bool) -> bool {
+    staff || matches!(phase(&c.status, c.opens_at, c.closes_at, Utc::now()), "closed" | "archived")
+}
