@@ -20,6 +20,7 @@ mod people;
 mod problems;
 mod proposals;
 mod questionnaires;
+mod results;
 mod support;
 mod tenant_scope;
 mod town_data;

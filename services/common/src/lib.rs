@@ -16,6 +16,7 @@ pub mod problem;
 pub mod rate_limit;
 pub mod server;
 pub mod signing;
+pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;
 pub mod tenancy;

@@ -19,6 +19,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::budget::configure(cfg);
     routes::comments::configure(cfg);
     routes::moderation::configure(cfg);
+    routes::results::configure(cfg);
+    routes::exports::configure(cfg);
+    routes::stats::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -56,6 +59,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::moderation::hide,
         routes::moderation::restore,
         routes::moderation::queue,
+        routes::results::get,
+        routes::results::publish,
+        routes::results::open_data,
+        routes::exports::csv,
+        routes::exports::json_export,
+        routes::stats::get,
     ),
     components(schemas(
         routes::dto::ConsultationDto,
@@ -78,6 +87,18 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::moderation::HideBody,
         routes::moderation::RestoreBody,
         routes::moderation::QueuedComment,
+        routes::results::ResultsBody,
+        routes::results::ResultsText,
+        routes::results::ResultsDto,
+        routes::results::IdeaBoxResults,
+        routes::results::ProposalResult,
+        routes::results::BudgetResults,
+        crate::domain::results::QuestionResult,
+        crate::domain::results::OptionResult,
+        crate::domain::results::ValueCount,
+        routes::stats::StatsDto,
+        routes::stats::DayStats,
+        routes::stats::ConsultationStats,
     ))
 )]
 struct ApiDoc;

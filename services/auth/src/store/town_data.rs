@@ -68,15 +68,13 @@ pub async fn export_tables(
     ])
 }
 
-/// A cell as a spreadsheet will show it: text that a spreadsheet would run as a
-/// formula (`= + - @`, tab, carriage return first) is prefixed with `'`.
+/// A cell as a spreadsheet will show it, formulas neutralised.
 fn cell(value: &Value) -> String {
-    let text = match value {
+    match value {
         Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text }
+        Value::String(s) => common::spreadsheet::safe_cell(s),
+        other => common::spreadsheet::safe_cell(&other.to_string()),
+    }
 }
 
 fn csv_of(rows: &[Value]) -> Result<Vec<u8>, csv::Error> {

@@ -1,7 +1,7 @@
 //! Participatory budgets: admins add projects, citizens cast one ballot.
 use actix_web::{HttpResponse, http::StatusCode, web};
 use common::{AppState, Problem, Town, auth::Principal, i18n::Text};
-use entity::consultation;
+use entity::{consultation, project};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -120,11 +120,16 @@ pub async fn list(
             .collect();
         return Ok(HttpResponse::Ok().json(dto));
     }
+    Ok(HttpResponse::Ok().json(ranked(rows, c.budget_cents.unwrap_or(0))))
+}
+
+/// The projects ranked by votes, marking those the envelope funds in rank order.
+pub fn ranked(rows: Vec<project::Model>, envelope: i64) -> Vec<ProjectDto> {
     let ranking = funded_in_rank_order(
         &rows.iter().map(|p| (p.id, p.cost_cents, p.vote_count, p.position)).collect::<Vec<_>>(),
-        c.budget_cents.unwrap_or(0),
+        envelope,
     );
-    let mut dto: Vec<ProjectDto> = ranking
+    ranking
         .into_iter()
         .enumerate()
         .filter_map(|(i, (pid, funded))| {
@@ -139,9 +144,7 @@ pub async fn list(
                 funded: Some(funded),
             })
         })
-        .collect();
-    dto.sort_by_key(|p| p.rank);
-    Ok(HttpResponse::Ok().json(dto))
+        .collect()
 }
 
 /// A ballot: the chosen projects.

@@ -2,8 +2,11 @@
 pub mod budgets;
 pub mod comments;
 pub mod consultations;
+pub mod exports;
 pub mod proposals;
 pub mod questionnaires;
+pub mod results;
+pub mod stats;
 
 use sea_orm::{DbErr, SqlErr};
 
