@@ -19,6 +19,7 @@ mod operations;
 mod people;
 mod problems;
 mod proposals;
+mod query_counts;
 mod questionnaires;
 mod results;
 mod support;

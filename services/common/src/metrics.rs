@@ -9,7 +9,7 @@ use actix_web::{
     web,
 };
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
 use crate::state::AppState;
@@ -20,6 +20,8 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    queries: IntCounterVec,
+    query_latency: Histogram,
 }
 
 impl Metrics {
@@ -43,8 +45,18 @@ impl Metrics {
         build.set(1);
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        let queries = IntCounterVec::new(
+            Opts::new("db_queries_total", "Database statements run, by outcome"),
+            &["outcome"],
+        )?;
+        let query_latency = Histogram::with_opts(
+            HistogramOpts::new("db_query_duration_seconds", "Database statement latency")
+                .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0]),
+        )?;
         registry.register(Box::new(build))?;
-        Ok(Metrics { registry, requests, latency })
+        registry.register(Box::new(queries.clone()))?;
+        registry.register(Box::new(query_latency.clone()))?;
+        Ok(Metrics { registry, requests, latency, queries, query_latency })
     }
 
     /// The registry, for other components to add their own metrics.
@@ -57,6 +69,12 @@ impl Metrics {
         let mut buf = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut buf)?;
         String::from_utf8(buf).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    }
+
+    /// Counts and times one database statement.
+    pub fn observe_query(&self, elapsed: std::time::Duration, failed: bool) {
+        self.queries.with_label_values(&[if failed { "error" } else { "ok" }]).inc();
+        self.query_latency.observe(elapsed.as_secs_f64());
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

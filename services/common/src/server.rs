@@ -53,13 +53,16 @@ const BACKGROUND_GRACE: Duration = Duration::from_secs(30);
 impl Application {
     /// Connects to the database, migrates it, binds both listeners and mounts `services`.
     pub async fn build(config: Config, name: &str, services: Vec<ServiceSpec>) -> anyhow::Result<Self> {
-        let db = db::connect(&config).await?;
+        let mut db = db::connect(&config).await?;
         db::migrate(&db).await.context("cannot apply the database migrations")?;
         let redis = match &config.redis_url {
             Some(url) => Some(connect_redis(url.expose()).await?),
             None => None,
         };
         let metrics = Metrics::new(name).context("cannot register metrics")?;
+        // Set before the connection is shared: clones made later carry it.
+        let counted = metrics.clone();
+        db.set_metric_callback(move |info| counted.observe_query(info.elapsed, info.failed));
         let listener = TcpListener::bind(config.listen_addr)
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", config.listen_addr))?;
         let metrics_listener = TcpListener::bind(config.metrics_addr)
