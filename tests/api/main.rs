@@ -9,6 +9,7 @@ mod budgets;
 mod comments;
 mod communes;
 mod consultations;
+mod demo;
 mod hosts;
 mod mail;
 mod mail_relay;

@@ -1,5 +1,6 @@
-//! The command line shared by every binary: `serve` (default), `migrate`.
-use std::process::ExitCode;
+//! The command line shared by every binary: `serve` (default), `migrate`,
+//! `operator create`, and `demo` where the binary carries every service.
+use std::{future::Future, pin::Pin, process::ExitCode};
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -29,7 +30,13 @@ enum Command {
         #[command(subcommand)]
         action: OperatorAction,
     },
+    /// Seed a demo town (approved, with staff, citizens and a consultation of
+    /// each kind) and print its address and logins.
+    Demo,
 }
+
+/// Seeds the demo town and returns what to print.
+pub type DemoSeeder = fn(Config) -> Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send>>;
 
 #[derive(Debug, Subcommand)]
 enum OperatorAction {
@@ -44,6 +51,11 @@ enum OperatorAction {
 /// Runs a binary named `name` serving `services`; configuration errors exit with
 /// status 2 and one line naming the variable.
 pub fn main(name: &'static str, services: Vec<ServiceSpec>) -> ExitCode {
+    main_with_demo(name, services, None)
+}
+
+/// As [`main`], with `demo` seeding a demo town when asked.
+pub fn main_with_demo(name: &'static str, services: Vec<ServiceSpec>, demo: Option<DemoSeeder>) -> ExitCode {
     let matches = Cli::command().name(name).bin_name(name).get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -73,6 +85,13 @@ pub fn main(name: &'static str, services: Vec<ServiceSpec>) -> ExitCode {
                 println!("{link}");
                 Ok(())
             }
+            Command::Demo => match demo {
+                Some(seed) => {
+                    println!("{}", seed(config).await?);
+                    Ok(())
+                }
+                None => anyhow::bail!("only the all-in-one `participation` binary seeds a demo town"),
+            },
         }
     });
     match outcome {

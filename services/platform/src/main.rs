@@ -1,5 +1,9 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    common::cli::main("participation", platform::services())
+    common::cli::main_with_demo(
+        "participation",
+        platform::services(),
+        Some(|config| Box::pin(platform::demo::seed(config))),
+    )
 }

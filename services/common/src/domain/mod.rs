@@ -5,4 +5,4 @@ mod slug;
 
 pub use email::{Email, InvalidEmail};
 pub use insee_code::{InseeCode, InvalidInseeCode};
-pub use slug::{InvalidSlug, Slug};
+pub use slug::{DEMO_SLUG, InvalidSlug, Slug};

@@ -47,7 +47,15 @@ pub enum InvalidSlug {
     Reserved,
 }
 
+/// The demo town's slug: reserved, so that only `participation demo` creates a town there.
+pub const DEMO_SLUG: &str = "demo";
+
 impl Slug {
+    /// The demo town's slug, which [`Slug::parse`] refuses to signups.
+    pub fn demo() -> Slug {
+        Slug(DEMO_SLUG.to_owned())
+    }
+
     /// Parses a slug as a town would type it.
     pub fn parse(raw: &str) -> Result<Self, InvalidSlug> {
         let bytes = raw.as_bytes();

@@ -1,5 +1,8 @@
 //! Classifying a Host header against `PLATFORM_DOMAIN`.
-use crate::{config::strip_port, domain::Slug};
+use crate::{
+    config::strip_port,
+    domain::{DEMO_SLUG, Slug},
+};
 
 /// What a Host header names, before any database lookup.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +27,9 @@ impl HostName {
             return HostName::Platform;
         }
         if let Some(label) = host.strip_suffix(platform_domain).and_then(|rest| rest.strip_suffix('.')) {
+            if label == DEMO_SLUG {
+                return HostName::TownSlug(Slug::demo());
+            }
             return Slug::parse(label).map_or(HostName::Invalid, HostName::TownSlug);
         }
         let name = strip_port(host);
@@ -52,6 +58,8 @@ mod tests {
         assert_eq!(HostName::classify("localhost:9090", d), HostName::Invalid);
         assert_eq!(HostName::classify("a.b.localhost:8080", d), HostName::Invalid);
         assert_eq!(HostName::classify("www.localhost:8080", d), HostName::Invalid);
+        // Reserved names are no town's, except the demo town's.
+        assert_eq!(HostName::classify("demo.localhost:8080", d), HostName::TownSlug(Slug::demo()));
     }
 
     #[test]
