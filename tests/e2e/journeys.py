@@ -10,91 +10,12 @@ and Redis (`E2E_REDIS_URL`, default redis://127.0.0.1:6379). Exits non-zero on
 the first step that does not go as a person would expect.
 """
 import base64
-import email
-import email.policy
 import hashlib
 import hmac
 import json
-import os
-import re
-import socket
 import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-import uuid
 
-from aiosmtpd.controller import Controller
-
-BIN = sys.argv[1] if len(sys.argv) > 1 else "target/debug/participation"
-# The server's URL; a database name or options in it are dropped.
-PG = urllib.parse.urlsplit(os.environ.get("E2E_DATABASE_URL", "postgres://postgres@127.0.0.1:5432"))
-PG = f"{PG.scheme}://{PG.netloc}"
-REDIS = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379")
-DOMAIN = "participation.test"
-steps = []
-
-
-class Inbox:
-    """An SMTP server keeping every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.rcpt_tos, msg))
-        return "250 OK"
-
-    def link(self, to, page, after=0, timeout=15):
-        """The token of the newest link to `page` in mail to `to`, among mails after the first `after`."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            for rcpts, msg in reversed(self.messages[after:]):
-                if to in rcpts:
-                    text = msg.get_body(preferencelist=("plain",)).get_content()
-                    found = re.search(re.escape(page) + r"\?token=(\S+)", text)
-                    if found:
-                        return found.group(1)
-            time.sleep(0.05)
-        raise AssertionError(f"no mail to {to} with a {page} link")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def step(name, ok, detail=""):
-    steps.append((name, ok))
-    print(f"{'ok ' if ok else 'FAIL'} {name}" + (f" — {detail}" if detail and not ok else ""))
-    if not ok:
-        raise SystemExit(1)
-
-
-class Api:
-    def __init__(self, port):
-        self.base = f"http://127.0.0.1:{port}"
-
-    def call(self, method, host, path, body=None, token=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method)
-        req.add_header("Host", host)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        if token:
-            req.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(req, timeout=10) as res:
-                raw, status, headers = res.read(), res.status, res.headers
-        except urllib.error.HTTPError as e:
-            raw, status, headers = e.read(), e.code, e.headers
-        kind = headers.get("Content-Type", "")
-        return status, (json.loads(raw) if raw and "json" in kind else raw)
+from harness import BIN, DOMAIN, platform, psql, step, steps
 
 
 def b64(data):
@@ -119,54 +40,13 @@ def forged_tokens(good, jwk):
     }
 
 
-def psql(db_url, sql):
-    out = subprocess.run(["psql", db_url, "-Atc", sql], check=True, capture_output=True, text=True)
-    return out.stdout.strip()
-
-
 def main():
-    inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    smtp.start()
-    name = f"e2e_{uuid.uuid4().hex}"
-    psql(f"{PG}/postgres", f'CREATE DATABASE "{name}"')
-    db_url = f"{PG}/{name}"
-    port = free_port()
-    data_dir = tempfile.mkdtemp()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "DATABASE_URL": f"{db_url}?sslmode=disable",
-        "REDIS_URL": REDIS,
-        "REDIS_KEY_PREFIX": f"e2e-{uuid.uuid4().hex}",
-        "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
-        "PLATFORM_DOMAIN": DOMAIN,
-        "LISTEN_ADDR": f"127.0.0.1:{port}",
-        "METRICS_ADDR": f"127.0.0.1:{free_port()}",
-        "DATA_DIR": data_dir,
-        "MAIL_RATE_PER_SECOND": "0",
-    }
-    server = None
-    try:
+    with platform() as (api, inbox, env, db_url):
         out = subprocess.run([BIN, "operator", "create", "--email", "ops@example.fr"], env=env,
                              check=True, capture_output=True, text=True).stdout.strip()
         step("operator create prints one link", out.startswith(f"http://{DOMAIN}/password/reset?token="), out)
         setup = out.split("token=", 1)[1]
-        server = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        api = Api(port)
-        for _ in range(200):
-            try:
-                if api.call("GET", DOMAIN, "/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.05)
         run_journeys(api, inbox, setup, db_url)
-    finally:
-        if server:
-            server.terminate()
-            server.wait(timeout=30)
-        smtp.stop()
-        psql(f"{PG}/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print(f"{len(steps)} steps, all as expected")
 
 
