@@ -9,6 +9,7 @@ mod budgets;
 mod comments;
 mod communes;
 mod consultations;
+mod crowds;
 mod demo;
 mod hosts;
 mod mail;
