@@ -12,7 +12,8 @@ pub(crate) async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn town_id(app: &TestApp, host: &str) -> Uuid {
+/// The id of the town at `host`.
+pub(crate) async fn town_id(app: &TestApp, host: &str) -> Uuid {
     let slug = host.split('.').next().unwrap();
     entity::tenant::Entity::find()
         .filter(entity::tenant::Column::Slug.eq(slug))

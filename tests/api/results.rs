@@ -183,6 +183,12 @@ async fn a_questionnaire_from_answers_to_results_exports_and_stats() {
     assert_eq!(mine["contributions"]["answers"].as_array().map(Vec::len), Some(5));
 }
 
+async fn export_csv(app: &participation_tests::TestApp, host: &str, path: &str, admin: &str) -> String {
+    let res = app.get(host, &format!("{path}/export.csv")).bearer_auth(admin).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn idea_box_and_budget_results() {
     let (app, _sink, host) = town_app().await;
@@ -219,15 +225,7 @@ async fn idea_box_and_budget_results() {
         (Some("Un parc"), Some(3))
     );
     assert_eq!(results["participants"], 3);
-    let csv_text = app
-        .get(&host, &format!("{path}/export.csv"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv_text = export_csv(&app, &host, &path, &admin).await;
     assert!(csv_text.contains(",'-Un banc,"), "{csv_text}");
 
     let body = json!({ "title": "Budget", "kind": "budget", "budget_cents": 100_000 });
@@ -265,15 +263,7 @@ async fn idea_box_and_budget_results() {
         .map(|p| (p["title"].as_str().unwrap(), p["funded"].as_bool().unwrap()))
         .collect();
     assert_eq!(ranked, [("Piste", true), ("Parc", false)]);
-    let csv_text = app
-        .get(&host, &format!("{path}/export.csv"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv_text = export_csv(&app, &host, &path, &admin).await;
     let mut reader = csv::Reader::from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
     let chosen: usize = reader.records().map(|r| r.unwrap().iter().filter(|c| *c == "1").count()).sum();
     assert_eq!(chosen, 3);

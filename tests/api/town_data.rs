@@ -64,7 +64,7 @@ async fn a_deleted_town_leaves_no_row_behind_and_its_export_holds_everything() {
     let operator = operator_token(&app).await;
     let hanches = rows_of(&app, Uuid::nil()).await.len();
     assert!(hanches >= 9, "tables with a tenant_id, and tenants: {hanches}");
-    let town_a = uuid_of(&app, "hanches").await;
+    let town_a = crate::people::town_id(&app, &TestApp::town_host("hanches")).await;
     let town_b = app.create_town("nogent", "28279", "active").await;
     for (host, email) in
         [(host.as_str(), "jeanne@example.fr"), (&TestApp::town_host("nogent"), "paul@example.fr")]
@@ -158,17 +158,6 @@ async fn a_deleted_town_leaves_no_row_behind_and_its_export_holds_everything() {
         send(app.request(reqwest::Method::DELETE, PLATFORM_DOMAIN, &delete).bearer_auth(&operator)).await.0,
         StatusCode::NOT_FOUND
     );
-}
-
-async fn uuid_of(app: &TestApp, slug: &str) -> Uuid {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    entity::tenant::Entity::find()
-        .filter(entity::tenant::Column::Slug.eq(slug))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 async fn add_consultation(app: &TestApp, town: Uuid, title: &str) {

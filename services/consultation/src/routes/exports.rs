@@ -6,7 +6,10 @@ use common::{AppState, Problem, Town, auth::Principal};
 use serde_json::json;
 use uuid::Uuid;
 
+use entity::consultation;
+
 use crate::{
+    domain::export::Table,
     routes::access::visible,
     store::{consultations, exports},
 };
@@ -15,6 +18,19 @@ use crate::{
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/consultations/{id}/export.csv", web::get().to(csv))
         .route("/api/v1/consultations/{id}/export.json", web::get().to(json_export));
+}
+
+/// The consultation and its table, for admins only.
+async fn table_of(
+    town: &Town,
+    principal: &Principal,
+    state: &AppState,
+    id: Uuid,
+) -> Result<(consultation::Model, Table), Problem> {
+    principal.require_admin()?;
+    let c = visible(state, town, true, id).await?;
+    let table = exports::table(&state.db, town.scope(), c.id, &c.kind).await.map_err(Problem::internal)?;
+    Ok((c, table))
 }
 
 fn filename(id: Uuid, ext: &str) -> String {
@@ -30,9 +46,7 @@ pub async fn csv(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    principal.require_admin()?;
-    let c = visible(&state, &town, true, id.into_inner()).await?;
-    let table = exports::table(&state.db, town.scope(), c.id, &c.kind).await.map_err(Problem::internal)?;
+    let (c, table) = table_of(&town, &principal, &state, id.into_inner()).await?;
     // A byte-order mark so that spreadsheet software reads the accents right.
     let mut body = "\u{feff}".as_bytes().to_vec();
     body.extend(table.to_csv().map_err(Problem::internal)?);
@@ -51,9 +65,7 @@ pub async fn json_export(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    principal.require_admin()?;
-    let c = visible(&state, &town, true, id.into_inner()).await?;
-    let table = exports::table(&state.db, town.scope(), c.id, &c.kind).await.map_err(Problem::internal)?;
+    let (c, table) = table_of(&town, &principal, &state, id.into_inner()).await?;
     let doc = json!({
         "exported_at": Utc::now(),
         "consultation": {

@@ -78,14 +78,6 @@ fn wrong_status() -> Problem {
     ))
 }
 
-fn actor(req: &HttpRequest, principal: &Principal) -> Actor {
-    Actor {
-        user_id: Some(principal.user_id),
-        label: format!("{}:{}", principal.role.as_str(), principal.user_id),
-        ip: req.peer_addr().map(|a| a.ip().to_string()),
-    }
-}
-
 async fn audited(
     txn: &DatabaseTransaction,
     req: &HttpRequest,
@@ -101,7 +93,9 @@ async fn audited(
         target_id: Some(id.to_string()),
         details: None,
     };
-    audit::record(txn, &actor(req, principal), entry).await.map_err(Problem::internal)
+    audit::record(txn, &Actor::of(req, principal, &principal.user_id.to_string()), entry)
+        .await
+        .map_err(Problem::internal)
 }
 
 /// Creates a draft.

@@ -52,11 +52,7 @@ async fn decide(
         .await
         .map_err(Problem::internal)?
         .ok_or_else(Problem::not_found)?;
-    let actor = Actor {
-        user_id: Some(principal.user_id),
-        label: format!("{}:{}", principal.role.as_str(), principal.user_id),
-        ip: req.peer_addr().map(|a| a.ip().to_string()),
-    };
+    let actor = Actor::of(req, principal, &principal.user_id.to_string());
     let action = match decision {
         Decision::Hide { .. } => "comment.hide",
         Decision::Restore => "comment.restore",

@@ -169,11 +169,23 @@ async fn build(
     Ok(dto)
 }
 
-fn not_yet() -> Problem {
-    Problem::new(StatusCode::FORBIDDEN, "forbidden").with_detail(Text::fixed(
-        "Les résultats seront publics à la clôture de la consultation.",
-        "Results become public when the consultation closes.",
-    ))
+/// The consultation if the caller may read its results (and whether they are
+/// staff): 404 if unknown or a draft to the public, 403 before it closes.
+async fn readable(
+    state: &AppState,
+    town: &Town,
+    principal: &Option<Principal>,
+    id: Uuid,
+) -> Result<(consultation::Model, bool), Problem> {
+    let staff = is_staff(principal);
+    let c = visible(state, town, staff, id).await?;
+    if !results_visible(&c, staff) {
+        return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden").with_detail(Text::fixed(
+            "Les résultats seront publics à la clôture de la consultation.",
+            "Results become public when the consultation closes.",
+        )));
+    }
+    Ok((c, staff))
 }
 
 /// The results: anyone once closed, staff at any time (with free-text answers).
@@ -185,11 +197,7 @@ pub async fn get(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    let staff = is_staff(&principal);
-    let c = visible(&state, &town, staff, id.into_inner()).await?;
-    if !results_visible(&c, staff) {
-        return Err(not_yet());
-    }
+    let (c, staff) = readable(&state, &town, &principal, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(build(&state, &town, c, staff).await?))
 }
 
@@ -202,11 +210,7 @@ pub async fn open_data(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    let staff = is_staff(&principal);
-    let c = visible(&state, &town, staff, id.into_inner()).await?;
-    if !results_visible(&c, staff) {
-        return Err(not_yet());
-    }
+    let (c, _) = readable(&state, &town, &principal, id.into_inner()).await?;
     let (title, summary, opens_at, closes_at) =
         (c.title.clone(), c.summary.clone(), c.opens_at, c.closed_at.or(c.closes_at));
     let results = build(&state, &town, c, false).await?;
@@ -286,11 +290,7 @@ pub async fn publish(
             outbox::record(&txn, Some(town.scope()), event).await.map_err(Problem::internal)?;
         }
     }
-    let actor = Actor {
-        user_id: Some(principal.user_id),
-        label: format!("{}:{}", principal.role.as_str(), principal.user_id),
-        ip: req.peer_addr().map(|a| a.ip().to_string()),
-    };
+    let actor = Actor::of(&req, &principal, &principal.user_id.to_string());
     let entry = AuditEntry {
         action: "consultation.results",
         tenant_id: Some(town.id),
