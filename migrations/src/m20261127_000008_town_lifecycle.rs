@@ -3,7 +3,7 @@
 //! constraint rather than a check, and an invitation names its invitee.
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::schema_util::index;
+use crate::schema_util::{add_column, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -29,19 +29,11 @@ const LIVE_INSEE_INDEX: &str = "uq_tenants_live_insee_code";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite takes one new column per statement.
-        let add = |table: &dyn Fn() -> TableAlterStatement, col: ColumnDef| {
-            let mut statement = table();
-            statement.add_column(col);
-            statement
-        };
-        let tenants = || Table::alter().table(Tenants::Table).to_owned();
-        let tokens = || Table::alter().table(OneTimeTokens::Table).to_owned();
         for statement in [
-            add(&tenants, timestamp_with_time_zone_null(Tenants::TokensValidAfter)),
-            add(&tenants, text_null(Tenants::RejectionReason)),
-            add(&tokens, string_null(OneTimeTokens::Email)),
-            add(&tokens, string_len_null(OneTimeTokens::Role, 20)),
+            add_column(Tenants::Table, timestamp_with_time_zone_null(Tenants::TokensValidAfter)),
+            add_column(Tenants::Table, text_null(Tenants::RejectionReason)),
+            add_column(OneTimeTokens::Table, string_null(OneTimeTokens::Email)),
+            add_column(OneTimeTokens::Table, string_len_null(OneTimeTokens::Role, 20)),
         ] {
             manager.alter_table(statement).await?;
         }

@@ -4,7 +4,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::{
     m20261127_000002_create_tenants::Tenants,
-    schema_util::{cascade, index},
+    schema_util::{add_column, cascade, index},
 };
 
 #[derive(DeriveMigrationName)]
@@ -60,21 +60,16 @@ enum CommentReports {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite takes one new column per statement.
-        let add = |table: &dyn Fn() -> TableAlterStatement, col: ColumnDef| {
-            let mut statement = table();
-            statement.add_column(col);
-            statement
-        };
-        let consultations = || Table::alter().table(Consultations::Table).to_owned();
-        let proposals = || Table::alter().table(Proposals::Table).to_owned();
         for statement in [
             // A JSON array of the labels citizens may file a proposal under.
-            add(&consultations, text(Consultations::Categories).default("[]").to_owned()),
-            add(&consultations, text_null(Consultations::ResultsMarkdown)),
-            add(&consultations, text_null(Consultations::ResultsHtml)),
-            add(&consultations, timestamp_with_time_zone_null(Consultations::ResultsPublishedAt)),
-            add(&proposals, string_len_null(Proposals::Category, 60)),
+            add_column(Consultations::Table, text(Consultations::Categories).default("[]").to_owned()),
+            add_column(Consultations::Table, text_null(Consultations::ResultsMarkdown)),
+            add_column(Consultations::Table, text_null(Consultations::ResultsHtml)),
+            add_column(
+                Consultations::Table,
+                timestamp_with_time_zone_null(Consultations::ResultsPublishedAt),
+            ),
+            add_column(Proposals::Table, string_len_null(Proposals::Category, 60)),
         ] {
             manager.alter_table(statement).await?;
         }

@@ -35,3 +35,8 @@ where
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
 }
+
+/// `ALTER TABLE table ADD COLUMN col`: one column per statement, as SQLite requires.
+pub fn add_column(table: impl IntoIden, col: ColumnDef) -> TableAlterStatement {
+    Table::alter().table(table).add_column(col).to_owned()
+}
