@@ -135,3 +135,92 @@ async fn bad_consultations_name_each_field_and_store_nothing() {
     use sea_orm::{EntityTrait, PaginatorTrait};
     assert_eq!(entity::consultation::Entity::find().count(app.db()).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_consultation_for_registered_people_is_hidden_from_anonymous_visitors() {
+    let (app, _sink, host) = town_app().await;
+    let admin = crate::people::staff(&app, &host, "admin").await;
+    let citizen = crate::people::citizens(&app, &host, 1).await.remove(0);
+    let body = json!({ "title": "Réservé aux inscrits", "kind": "proposals", "audience": "registered" });
+    let (_, c) = send(app.post(&host, "/api/v1/consultations").bearer_auth(&admin).json(&body)).await;
+    let path = format!("/api/v1/consultations/{}", c["id"].as_str().unwrap());
+    let (status, _) = send(app.post(&host, &format!("{path}/publish")).bearer_auth(&admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    let public = json!({ "title": "Pour tous", "kind": "proposals" });
+    let (_, p) = send(app.post(&host, "/api/v1/consultations").bearer_auth(&admin).json(&public)).await;
+    send(
+        app.post(&host, &format!("/api/v1/consultations/{}/publish", p["id"].as_str().unwrap()))
+            .bearer_auth(&admin),
+    )
+    .await;
+
+    for sub in ["", "/proposals", "/comments"] {
+        let (status, problem) = send(app.get(&host, &format!("{path}{sub}"))).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("unauthenticated")),
+            "{sub}"
+        );
+        assert_eq!(
+            send(app.get(&host, &format!("{path}{sub}")).bearer_auth(&citizen)).await.0,
+            StatusCode::OK
+        );
+    }
+    let titles = |list: Value| {
+        list.as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(titles(send(app.get(&host, "/api/v1/consultations")).await.1), ["Pour tous"]);
+    assert_eq!(titles(send(app.get(&host, "/api/v1/consultations").bearer_auth(&citizen)).await.1).len(), 2);
+}
+
+#[tokio::test]
+async fn a_consultation_past_its_closing_time_is_listed_as_closed() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let (app, _sink, host) = town_app().await;
+    let admin = crate::people::staff(&app, &host, "admin").await;
+    let mut ids = Vec::new();
+    for title in ["Encore ouverte", "Échue"] {
+        let (_, c) = send(
+            app.post(&host, "/api/v1/consultations")
+                .bearer_auth(&admin)
+                .json(&json!({ "title": title, "kind": "proposals" })),
+        )
+        .await;
+        send(
+            app.post(&host, &format!("/api/v1/consultations/{}/publish", c["id"].as_str().unwrap()))
+                .bearer_auth(&admin),
+        )
+        .await;
+        ids.push(uuid::Uuid::parse_str(c["id"].as_str().unwrap()).unwrap());
+    }
+    entity::consultation::Entity::update_many()
+        .col_expr(
+            entity::consultation::Column::ClosesAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        )
+        .filter(entity::consultation::Column::Id.eq(ids[1]))
+        .exec(app.db())
+        .await
+        .unwrap();
+    let titles = |list: Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["title"].as_str().unwrap().to_owned(), c["phase"].as_str().unwrap().to_owned()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        titles(send(app.get(&host, "/api/v1/consultations")).await.1),
+        [("Encore ouverte".to_owned(), "open".to_owned())]
+    );
+    assert_eq!(
+        titles(send(app.get(&host, "/api/v1/consultations?status=closed")).await.1),
+        [("Échue".to_owned(), "closed".to_owned())]
+    );
+    let (status, results) = send(app.get(&host, &format!("/api/v1/consultations/{}/results", ids[1]))).await;
+    assert_eq!(
+        (status, results["phase"].as_str()),
+        (StatusCode::OK, Some("closed")),
+        "results are public once the time is up"
+    );
+}

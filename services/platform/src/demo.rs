@@ -13,7 +13,7 @@ use consultation::{
         questionnaire::{AnswerRow, NewQuestion},
         status::Move,
     },
-    store::{budgets, comments, consultations, proposals, questionnaires},
+    store::{budgets, comments, consultations, consultations::Listing, proposals, questionnaires},
 };
 use entity::{commune, membership, tenant, user};
 use sea_orm::{
@@ -61,9 +61,7 @@ pub async fn seed(config: Config) -> anyhow::Result<String> {
         let hash = hasher.hash(&NewPassword::parse(secret, email).map_err(|e| anyhow::anyhow!("{e:?}"))?)?;
         ids.push(person(&txn, town.id, email, name, role, hash).await?);
     }
-    let fresh = consultations::list(&txn, scope, &["draft", "published", "closed", "archived"], 1, 0)
-        .await?
-        .is_empty();
+    let fresh = consultations::list(&txn, scope, Listing::All, false, 1, 0).await?.is_empty();
     if fresh {
         consultations_of(&txn, scope, ids[0], &ids[2..], ids[1]).await?;
     }

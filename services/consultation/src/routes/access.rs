@@ -7,15 +7,37 @@ use uuid::Uuid;
 
 use crate::{
     domain::{
-        consultation::Kind,
+        consultation::{Audience, Kind},
         status::{DRAFT, phase},
     },
     store::consultations,
 };
 
-/// Whether the caller is staff of this town (tokens are bound to their town).
-pub fn is_staff(principal: &Option<Principal>) -> bool {
-    principal.as_ref().is_some_and(|p| p.role.is_staff())
+/// Who is looking: what they may see depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    /// Not signed in: published consultations open to the public.
+    Anonymous,
+    /// Signed in to this town (tokens are bound to their town): every published consultation.
+    Member,
+    /// An admin or moderator of this town: drafts too.
+    Staff,
+}
+
+impl Viewer {
+    /// The viewer behind an optional sign-in.
+    pub fn of(principal: &Option<Principal>) -> Viewer {
+        match principal {
+            None => Viewer::Anonymous,
+            Some(p) if p.role.is_staff() => Viewer::Staff,
+            Some(_) => Viewer::Member,
+        }
+    }
+
+    /// Whether the viewer is staff of this town.
+    pub fn is_staff(self) -> bool {
+        self == Viewer::Staff
+    }
 }
 
 /// A 409 `conflict` saying why.
@@ -23,19 +45,27 @@ pub fn conflict(fr: &'static str, en: &'static str) -> Problem {
     Problem::new(StatusCode::CONFLICT, "conflict").with_detail(Text::fixed(fr, en))
 }
 
-/// The consultation `id` of this town as `staff` or the public may see it:
-/// unknown, another town's, or a draft for the public are all a 404.
+/// The consultation `id` of this town as `viewer` may see it: unknown,
+/// another town's, or a draft for anyone but staff are all a 404; one for
+/// registered people is a 401 to anyone not signed in.
 pub async fn visible(
     state: &AppState,
     town: &Town,
-    staff: bool,
+    viewer: Viewer,
     id: Uuid,
 ) -> Result<consultation::Model, Problem> {
-    consultations::get(&state.db, town.scope(), id)
+    let c = consultations::get(&state.db, town.scope(), id)
         .await
         .map_err(Problem::internal)?
-        .filter(|c| staff || c.status != DRAFT)
-        .ok_or_else(Problem::not_found)
+        .filter(|c| viewer.is_staff() || c.status != DRAFT)
+        .ok_or_else(Problem::not_found)?;
+    if viewer == Viewer::Anonymous && c.audience != Audience::Public.as_str() {
+        return Err(common::auth::unauthenticated().with_detail(Text::fixed(
+            "Connectez-vous pour voir cette consultation.",
+            "Sign in to see this consultation.",
+        )));
+    }
+    Ok(c)
 }
 
 /// 409 `conflict` unless the consultation is of `kind`.
@@ -75,7 +105,7 @@ pub async fn open_for(
     id: Uuid,
     kind: Option<Kind>,
 ) -> Result<consultation::Model, Problem> {
-    let c = visible(state, town, false, id).await?;
+    let c = visible(state, town, Viewer::Member, id).await?;
     if let Some(kind) = kind {
         require_kind(&c, kind)?;
     }

@@ -12,7 +12,7 @@ use crate::{
         status::DRAFT,
     },
     routes::{
-        access::{conflict, is_staff, open_for, require_kind, results_visible, visible},
+        access::{Viewer, conflict, open_for, require_kind, results_visible, visible},
         citizen::verified,
     },
     store::{NotStored, budgets},
@@ -52,10 +52,10 @@ pub struct ProjectDto {
 async fn budget_of(
     state: &AppState,
     town: &Town,
-    staff: bool,
+    viewer: Viewer,
     id: Uuid,
 ) -> Result<consultation::Model, Problem> {
-    let c = visible(state, town, staff, id).await?;
+    let c = visible(state, town, viewer, id).await?;
     require_kind(&c, Kind::Budget)?;
     Ok(c)
 }
@@ -71,7 +71,7 @@ pub async fn add(
     body: web::Json<ProjectBody>,
 ) -> Result<HttpResponse, Problem> {
     principal.require_admin()?;
-    let c = budget_of(&state, &town, true, id.into_inner()).await?;
+    let c = budget_of(&state, &town, Viewer::Staff, id.into_inner()).await?;
     if c.status != DRAFT {
         return Err(conflict(
             "Les projets se modifient tant que le budget est un brouillon.",
@@ -102,8 +102,9 @@ pub async fn list(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    let staff = is_staff(&principal);
-    let c = budget_of(&state, &town, staff, id.into_inner()).await?;
+    let viewer = Viewer::of(&principal);
+    let staff = viewer.is_staff();
+    let c = budget_of(&state, &town, viewer, id.into_inner()).await?;
     let rows = budgets::projects(&state.db, town.scope(), c.id).await.map_err(Problem::internal)?;
     if !results_visible(&c, staff) {
         let dto: Vec<ProjectDto> = rows

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::{
     domain::comment::{CommentText, editable, parse_reason},
     routes::{
-        access::{conflict, is_staff, require_open, visible},
+        access::{Viewer, conflict, require_open, visible},
         citizen::verified,
         read::MAX_PAGE,
     },
@@ -100,14 +100,14 @@ pub fn dto(c: comment::Model, names: &[(Uuid, String)], staff: bool) -> CommentD
 async fn proposal_thread(
     state: &AppState,
     town: &Town,
-    staff: bool,
+    viewer: Viewer,
     id: Uuid,
 ) -> Result<(Thread, bool), Problem> {
     let p = proposals::get(&state.db, town.scope(), id)
         .await
         .map_err(Problem::internal)?
         .ok_or_else(Problem::not_found)?;
-    let c = visible(state, town, staff, p.consultation_id).await?;
+    let c = visible(state, town, viewer, p.consultation_id).await?;
     let open = require_open(&c).is_ok();
     Ok((Thread { consultation: c.id, proposal: Some(p.id) }, open))
 }
@@ -115,10 +115,10 @@ async fn proposal_thread(
 async fn consultation_thread(
     state: &AppState,
     town: &Town,
-    staff: bool,
+    viewer: Viewer,
     id: Uuid,
 ) -> Result<(Thread, bool), Problem> {
-    let c = visible(state, town, staff, id).await?;
+    let c = visible(state, town, viewer, id).await?;
     let open = require_open(&c).is_ok();
     Ok((Thread { consultation: c.id, proposal: None }, open))
 }
@@ -214,7 +214,7 @@ pub async fn post_on_consultation(
     id: web::Path<Uuid>,
     body: web::Json<CommentBody>,
 ) -> Result<HttpResponse, Problem> {
-    let c = visible(&state, &town, false, id.into_inner()).await?;
+    let c = visible(&state, &town, Viewer::Member, id.into_inner()).await?;
     require_open(&c)?;
     post(&state, &town, &principal, Thread { consultation: c.id, proposal: None }, body.into_inner()).await
 }
@@ -230,7 +230,7 @@ pub async fn post_on_proposal(
     id: web::Path<Uuid>,
     body: web::Json<CommentBody>,
 ) -> Result<HttpResponse, Problem> {
-    let (thread, open) = proposal_thread(&state, &town, false, id.into_inner()).await?;
+    let (thread, open) = proposal_thread(&state, &town, Viewer::Member, id.into_inner()).await?;
     if !open {
         return Err(Problem::new(StatusCode::CONFLICT, "consultation_not_open"));
     }
@@ -291,9 +291,9 @@ pub async fn list_on_consultation(
     id: web::Path<Uuid>,
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
-    let staff = is_staff(&principal);
-    let (thread, _) = consultation_thread(&state, &town, staff, id.into_inner()).await?;
-    list(&state, &town, staff, thread, &params).await
+    let viewer = Viewer::of(&principal);
+    let (thread, _) = consultation_thread(&state, &town, viewer, id.into_inner()).await?;
+    list(&state, &town, viewer.is_staff(), thread, &params).await
 }
 
 /// A proposal's comments, newest first, each with its replies.
@@ -306,9 +306,9 @@ pub async fn list_on_proposal(
     id: web::Path<Uuid>,
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
-    let staff = is_staff(&principal);
-    let (thread, _) = proposal_thread(&state, &town, staff, id.into_inner()).await?;
-    list(&state, &town, staff, thread, &params).await
+    let viewer = Viewer::of(&principal);
+    let (thread, _) = proposal_thread(&state, &town, viewer, id.into_inner()).await?;
+    list(&state, &town, viewer.is_staff(), thread, &params).await
 }
 
 /// Corrects one's own comment within 15 minutes of posting it.
@@ -362,7 +362,7 @@ pub async fn report(
         .await
         .map_err(Problem::internal)?
         .ok_or_else(Problem::not_found)?;
-    visible(&state, &town, false, c.consultation_id).await?;
+    visible(&state, &town, Viewer::Member, c.consultation_id).await?;
     let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     comments::report(&txn, town.scope(), c.id, reporter.id, &reason).await.map_err(Problem::internal)?;
     txn.commit().await.map_err(Problem::internal)?;

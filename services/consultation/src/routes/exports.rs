@@ -10,7 +10,7 @@ use entity::consultation;
 
 use crate::{
     domain::export::Table,
-    routes::access::visible,
+    routes::access::{Viewer, visible},
     store::{consultations, exports},
 };
 
@@ -28,7 +28,7 @@ async fn table_of(
     id: Uuid,
 ) -> Result<(consultation::Model, Table), Problem> {
     principal.require_admin()?;
-    let c = visible(state, town, true, id).await?;
+    let c = visible(state, town, Viewer::Staff, id).await?;
     let table = exports::table(&state.db, town.scope(), c.id, &c.kind).await.map_err(Problem::internal)?;
     Ok((c, table))
 }

@@ -20,7 +20,7 @@ use crate::{
         proposal::{NewProposal, parse_answer},
     },
     routes::{
-        access::{is_staff, open_for, visible},
+        access::{Viewer, open_for, visible},
         citizen::verified,
         read::MAX_PAGE,
     },
@@ -119,7 +119,7 @@ pub async fn list(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    visible(&state, &town, is_staff(&principal), id).await?;
+    visible(&state, &town, Viewer::of(&principal), id).await?;
     let sort = match params.sort.as_deref() {
         None | Some("supports") => Sort::Supports,
         Some("date") => Sort::Newest,

@@ -12,7 +12,7 @@ use crate::{
         status::DRAFT,
     },
     routes::{
-        access::{conflict, is_staff, open_for, visible},
+        access::{Viewer, conflict, open_for, visible},
         citizen::verified,
     },
     store::{NotStored, consultations, questionnaires},
@@ -118,7 +118,7 @@ pub async fn list(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    visible(&state, &town, is_staff(&principal), id).await?;
+    visible(&state, &town, Viewer::of(&principal), id).await?;
     let rows = questionnaires::questions(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(dto).collect::<Vec<_>>()))
 }

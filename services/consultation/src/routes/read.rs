@@ -6,12 +6,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    domain::status::{ARCHIVED, CLOSED, DRAFT, PUBLISHED},
     routes::{
-        access::{is_staff, visible},
+        access::{Viewer, visible},
         dto::ConsultationDto,
     },
-    store::consultations,
+    store::{consultations, consultations::Listing},
 };
 
 /// Largest page a list returns.
@@ -42,14 +41,15 @@ pub async fn list(
     state: web::Data<AppState>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, Problem> {
-    let staff = is_staff(&principal);
-    let statuses: &[&str] = match params.status.as_deref() {
-        None | Some("open") => &[PUBLISHED],
-        Some("closed") => &[CLOSED],
-        Some("archived") => &[ARCHIVED],
-        Some("draft") if staff => &[DRAFT],
+    let viewer = Viewer::of(&principal);
+    let staff = viewer.is_staff();
+    let listing = match params.status.as_deref() {
+        None | Some("open") => Listing::Open,
+        Some("closed") => Listing::Closed,
+        Some("archived") => Listing::Archived,
+        Some("draft") if staff => Listing::Draft,
         // Drafts do not exist for the public: an empty page, not a hint.
-        Some("draft") => &[],
+        Some("draft") => Listing::Nothing,
         Some(_) => {
             return Err(Problem::validation(vec![FieldError::new(
                 "status",
@@ -64,9 +64,16 @@ pub async fn list(
             Text::fixed("De 1 à 100.", "From 1 to 100."),
         )]));
     }
-    let rows = consultations::list(&state.db, town.scope(), statuses, limit, params.offset.unwrap_or(0))
-        .await
-        .map_err(Problem::internal)?;
+    let rows = consultations::list(
+        &state.db,
+        town.scope(),
+        listing,
+        viewer == Viewer::Anonymous,
+        limit,
+        params.offset.unwrap_or(0),
+    )
+    .await
+    .map_err(Problem::internal)?;
     let now = Utc::now();
     Ok(HttpResponse::Ok()
         .json(rows.into_iter().map(|c| ConsultationDto::of(c, staff, now)).collect::<Vec<_>>()))
@@ -81,7 +88,7 @@ pub async fn get(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    let staff = is_staff(&principal);
-    let c = visible(&state, &town, staff, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(ConsultationDto::of(c, staff, Utc::now())))
+    let viewer = Viewer::of(&principal);
+    let c = visible(&state, &town, viewer, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(ConsultationDto::of(c, viewer.is_staff(), Utc::now())))
 }

@@ -21,7 +21,7 @@ use crate::{
         status::phase,
     },
     routes::{
-        access::{conflict, is_staff, results_visible, visible},
+        access::{Viewer, conflict, results_visible, visible},
         budget::{ProjectDto, ranked},
     },
     store::{budgets, proposals, proposals::Sort, questionnaires, results},
@@ -177,8 +177,9 @@ async fn readable(
     principal: &Option<Principal>,
     id: Uuid,
 ) -> Result<(consultation::Model, bool), Problem> {
-    let staff = is_staff(principal);
-    let c = visible(state, town, staff, id).await?;
+    let viewer = Viewer::of(principal);
+    let staff = viewer.is_staff();
+    let c = visible(state, town, viewer, id).await?;
     if !results_visible(&c, staff) {
         return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden").with_detail(Text::fixed(
             "Les résultats seront publics à la clôture de la consultation.",
@@ -257,7 +258,7 @@ pub async fn publish(
             Text::fixed("De 1 à 50 000 caractères.", "1 to 50,000 characters."),
         )]));
     }
-    let c = visible(&state, &town, true, id.into_inner()).await?;
+    let c = visible(&state, &town, Viewer::Staff, id.into_inner()).await?;
     if !matches!(phase(&c.status, c.opens_at, c.closes_at, Utc::now()), "closed" | "archived") {
         return Err(conflict(
             "Les résultats se publient une fois la consultation close.",

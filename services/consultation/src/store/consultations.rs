@@ -3,15 +3,15 @@ use chrono::{DateTime, Utc};
 use common::TenantScope;
 use entity::consultation;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::Expr,
 };
 use uuid::Uuid;
 
 use crate::domain::{
-    consultation::DraftFields,
+    consultation::{Audience, DraftFields},
     markdown,
-    status::{DRAFT, Move},
+    status::{ARCHIVED, CLOSED, DRAFT, Move, PUBLISHED},
 };
 
 fn categories_json(labels: &[String]) -> String {
@@ -93,17 +93,54 @@ pub async fn get(
     scope.find::<consultation::Entity>().filter(consultation::Column::Id.eq(id)).one(conn).await
 }
 
-/// Consultations with one of `statuses`, newest first: one query whatever their number.
+/// Which consultations a list shows, by the clock as well as by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Published and not past `closes_at` (upcoming ones included).
+    Open,
+    /// Closed by hand, or published and past `closes_at`.
+    Closed,
+    Archived,
+    Draft,
+    /// Nothing at all (drafts asked for by the public).
+    Nothing,
+    /// Every status: for seeding and operator tools.
+    All,
+}
+
+/// Consultations of `listing` at `now` (only those open to the public if
+/// `public_only`), newest first: one query whatever their number.
 pub async fn list(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
-    statuses: &[&str],
+    listing: Listing,
+    public_only: bool,
     limit: u64,
     offset: u64,
 ) -> Result<Vec<consultation::Model>, DbErr> {
-    scope
-        .find::<consultation::Entity>()
-        .filter(consultation::Column::Status.is_in(statuses.iter().copied()))
+    let mut query = scope.find::<consultation::Entity>();
+    if public_only {
+        query = query.filter(consultation::Column::Audience.eq(Audience::Public.as_str()));
+    }
+    let now = Utc::now();
+    let published = consultation::Column::Status.eq(PUBLISHED);
+    let past = consultation::Column::ClosesAt.lte(now);
+    let filter = match listing {
+        Listing::Open => Condition::all().add(published).add(
+            Condition::any()
+                .add(consultation::Column::ClosesAt.is_null())
+                .add(consultation::Column::ClosesAt.gt(now)),
+        ),
+        Listing::Closed => Condition::any()
+            .add(consultation::Column::Status.eq(CLOSED))
+            .add(Condition::all().add(published).add(past)),
+        Listing::Archived => Condition::all().add(consultation::Column::Status.eq(ARCHIVED)),
+        Listing::Draft => Condition::all().add(consultation::Column::Status.eq(DRAFT)),
+        Listing::Nothing => Condition::all().add(Expr::value(false)),
+        Listing::All => Condition::all(),
+    };
+    query
+        .filter(filter)
         .order_by_desc(consultation::Column::CreatedAt)
         .order_by_desc(consultation::Column::Id)
         .limit(limit)
