@@ -10,8 +10,13 @@ use sea_orm::{
 
 use crate::config::{Config, DatabaseKind};
 
-/// How long a request may wait for a pooled connection before it fails with 503.
+/// How long a request may wait for a pooled PostgreSQL connection before it fails with 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// On SQLite, writers take turns on one file: a burst of contributions (a
+/// hundred at once) queues for the pool and for the write lock rather than
+/// failing, and there is no server that could be down.
+const SQLITE_WAIT: Duration = Duration::from_secs(30);
 
 /// Opens the pool; for SQLite, creates the file's folder and switches to WAL.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -27,11 +32,16 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         })
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .acquire_timeout(match config.database_kind {
+            DatabaseKind::Sqlite => SQLITE_WAIT,
+            DatabaseKind::Postgres => ACQUIRE_TIMEOUT,
+        })
         .sqlx_logging(false)
         // With WAL, NORMAL survives any process crash; only a power loss may drop the
         // last commits. FULL would fsync every commit of the mail worker.
-        .map_sqlx_sqlite_opts(|o| o.synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal));
+        .map_sqlx_sqlite_opts(|o| {
+            o.synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal).busy_timeout(SQLITE_WAIT)
+        });
     let db = Database::connect(options).await.context("cannot open the database named by DATABASE_URL")?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers go on while a write commits; it is stored in the file.
