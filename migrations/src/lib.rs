@@ -15,6 +15,7 @@ mod m20261127_000010_create_questionnaires;
 mod m20261127_000011_create_proposals;
 mod m20261127_000012_create_budgets;
 mod m20261127_000013_comments_and_results;
+mod m20261127_000014_moderation_and_demo;
 mod schema_util;
 
 /// Every migration, in order.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000011_create_proposals::Migration),
             Box::new(m20261127_000012_create_budgets::Migration),
             Box::new(m20261127_000013_comments_and_results::Migration),
+            Box::new(m20261127_000014_moderation_and_demo::Migration),
         ]
     }
 }

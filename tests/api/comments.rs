@@ -184,6 +184,38 @@ async fn threads_edits_reports_and_moderation() {
         (listed[0]["hidden"].clone(), listed[0]["moderation_reason"].clone()),
         (json!(false), Value::Null)
     );
+    // Reports made before the decision are settled; a new one starts afresh.
+    let (status, _) = send(
+        app.post(&host, &report).bearer_auth(&people[4]).json(&json!({ "reason": "Toujours choquant" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (_, queued) = send(app.get(&host, queue).bearer_auth(&moderator)).await;
+    assert_eq!(
+        (queued[0]["open_reports"].as_i64(), queued[0]["report_reasons"].clone()),
+        (Some(1), json!(["Toujours choquant"]))
+    );
+    // A report on a hidden comment does not put it back in the queue.
+    send(app.post(&host, &hide).bearer_auth(&moderator).json(&reason)).await;
+    let late_reporter = citizens_named(&app, &host, "tardif", 1).await;
+    send(app.post(&host, &report).bearer_auth(&late_reporter[0]).json(&json!({ "reason": "Encore" }))).await;
+    let (_, queued) = send(app.get(&host, queue).bearer_auth(&moderator)).await;
+    assert_eq!(queued.as_array().map(Vec::len), Some(0), "{queued}");
+    send(app.post(&host, &format!("{comment}/restore")).bearer_auth(&moderator)).await;
+
+    // Pages are bounded: an absurd offset is a 400, not a crash.
+    for list in
+        [thread.as_str(), "/api/v1/consultations", &format!("/api/v1/consultations/{id}/proposals"), queue]
+    {
+        let (status, err) =
+            send(app.get(&host, &format!("{list}?offset=18446744073709551615")).bearer_auth(&moderator))
+                .await;
+        assert_eq!(
+            (status, err["errors"][0]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("offset")),
+            "{list}"
+        );
+    }
 
     // A moderator cannot publish or create consultations.
     let (status, _) =
@@ -208,10 +240,15 @@ async fn threads_edits_reports_and_moderation() {
         send(app.post(&nogent, &thread).bearer_auth(&stranger[0]).json(&json!({ "body": "Bonjour" }))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    // Closed, the thread is read-only.
+    // Closed, the thread is read-only, edits included.
+    let (_, fresh) =
+        send(app.post(&host, &thread).bearer_auth(anne).json(&json!({ "body": "Dernier mot" }))).await;
     let (status, _) =
         send(app.post(&host, &format!("/api/v1/consultations/{id}/close")).bearer_auth(&admin)).await;
     assert_eq!(status, StatusCode::OK);
+    let fresh = format!("/api/v1/comments/{}", fresh["id"].as_str().unwrap());
+    let (status, err) = send(app.request(Method::PATCH, &host, &fresh).bearer_auth(anne).json(&fix)).await;
+    assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("consultation_not_open")));
     let (status, err) =
         send(app.post(&host, &thread).bearer_auth(anne).json(&json!({ "body": "Trop tard ?" }))).await;
     assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("consultation_not_open")));
@@ -231,4 +268,27 @@ async fn drafts_have_no_public_thread() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(send(app.get(&host, &thread).bearer_auth(&admin)).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_comment_shows_its_latest_fifty_replies_and_counts_them_all() {
+    let (app, _sink, host) = town_app().await;
+    let admin = staff(&app, &host, "admin").await;
+    let id = open_idea_box(&app, &host, &admin).await;
+    let people = citizens_named(&app, &host, "bavard", 2).await;
+    let thread = format!("/api/v1/consultations/{id}/comments");
+    let (_, top) =
+        send(app.post(&host, &thread).bearer_auth(&people[0]).json(&json!({ "body": "Sujet" }))).await;
+    for i in 0..55 {
+        let reply = json!({ "body": format!("Réponse {i}"), "parent_id": top["id"] });
+        assert_eq!(
+            send(app.post(&host, &thread).bearer_auth(&people[1]).json(&reply)).await.0,
+            StatusCode::CREATED
+        );
+    }
+    let (_, listed) = send(app.get(&host, &thread)).await;
+    let replies = listed[0]["replies"].as_array().unwrap();
+    assert_eq!((listed[0]["reply_count"].as_i64(), replies.len()), (Some(55), 50));
+    assert!(replies[0]["body_html"].as_str().unwrap().contains("Réponse 5<"), "{}", replies[0]);
+    assert!(replies[49]["body_html"].as_str().unwrap().contains("Réponse 54"), "{}", replies[49]);
 }

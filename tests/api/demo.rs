@@ -51,6 +51,16 @@ async fn the_demo_town_is_alive_and_its_logins_work() {
     let (_, me) = send(app.get(&host, "/api/v1/me").bearer_auth(&citizen)).await;
     assert_eq!(me["email"], "camille@example.org");
 
+    // The demo town does not hold its commune's place.
+    let signup = json!({ "insee_code": "28191", "slug": "hanches", "contact_email": "mairie@hanches.fr", "contact_name": "Mairie" });
+    let (status, body) =
+        send(app.post(participation_tests::PLATFORM_DOMAIN, "/api/v1/signup").json(&signup)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, session) = send(app.post(&host, "/api/v1/auth/login").json(
+        &json!({ "email": "mairie@example.org", "password": password_of(&output, "administratrice") }),
+    ))
+    .await;
+
     // Again: same town, same consultations, new passwords.
     let again = platform::demo::seed((*app.state.config).clone()).await.expect("demo seeds again");
     let old = password_of(&output, "administratrice");
@@ -62,4 +72,10 @@ async fn the_demo_town_is_alive_and_its_logins_work() {
     );
     let (_, open) = send(app.get(&host, "/api/v1/consultations")).await;
     assert_eq!(open.as_array().map(Vec::len), Some(3));
+    let refresh = json!({ "refresh_token": session["refresh_token"] });
+    assert_eq!(
+        send(app.post(&host, "/api/v1/auth/refresh").json(&refresh)).await.0,
+        StatusCode::UNAUTHORIZED,
+        "sessions end"
+    );
 }

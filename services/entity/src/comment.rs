@@ -20,6 +20,8 @@ pub struct Model {
     pub hidden_by: Option<Uuid>,
     /// Shown in place of a hidden comment; kept when it is restored.
     pub moderation_reason: Option<String>,
+    /// When a moderator last hid or restored it; earlier reports are settled.
+    pub moderated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub edited_at: Option<DateTimeUtc>,
 }

@@ -15,7 +15,7 @@ use consultation::{
     },
     store::{budgets, comments, consultations, consultations::Listing, proposals, questionnaires},
 };
-use entity::{commune, membership, tenant, user};
+use entity::{commune, membership, refresh_token, tenant, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
     sea_query::Expr,
@@ -25,8 +25,9 @@ use uuid::Uuid;
 /// The demo town's address: `demo` is reserved, so no real town can take it.
 const SLUG: &str = common::domain::DEMO_SLUG;
 
-/// The communes the demo borrows a code from, the first one free.
-const PREFERRED_COMMUNES: [&str; 3] = ["28191", "28279", "35238"];
+/// The commune whose name and code the demo borrows; the demo town does not
+/// count as its town, which may still sign up.
+const DEMO_COMMUNE: &str = "28191";
 
 /// (address, display name, role) of the demo's people; `None` is a citizen.
 const PEOPLE: [(&str, &str, Option<&str>); 7] = [
@@ -47,6 +48,12 @@ pub async fn seed(config: Config) -> anyhow::Result<String> {
     let hasher = PasswordHasherConfig::new(config.argon2)?;
     let staff_password = password();
     let citizen_password = password();
+    // Hashed before the write lock is taken: argon2 is slow on purpose.
+    let mut hashes = Vec::with_capacity(PEOPLE.len());
+    for (email, _, role) in PEOPLE {
+        let secret = if role.is_some() { &staff_password } else { &citizen_password };
+        hashes.push(hasher.hash(&NewPassword::parse(secret, email).map_err(|e| anyhow::anyhow!("{e:?}"))?)?);
+    }
     let txn = db::begin_write(&db).await?;
     let existing = tenant::Entity::find().filter(tenant::Column::Slug.eq(SLUG)).one(&txn).await?;
     let town = match existing {
@@ -56,9 +63,7 @@ pub async fn seed(config: Config) -> anyhow::Result<String> {
     // The operator's own command, naming the one town it made.
     let scope = TenantScope::for_operator_action(town.id);
     let mut ids = Vec::new();
-    for (email, name, role) in PEOPLE {
-        let secret = if role.is_some() { &staff_password } else { &citizen_password };
-        let hash = hasher.hash(&NewPassword::parse(secret, email).map_err(|e| anyhow::anyhow!("{e:?}"))?)?;
+    for ((email, name, role), hash) in PEOPLE.into_iter().zip(hashes) {
         ids.push(person(&txn, town.id, email, name, role, hash).await?);
     }
     let fresh = consultations::list(&txn, scope, Listing::All, false, 1, 0).await?.is_empty();
@@ -91,21 +96,9 @@ fn password() -> String {
 }
 
 async fn create_town(txn: &DatabaseTransaction) -> anyhow::Result<tenant::Model> {
-    let taken: Vec<String> = tenant::Entity::find()
-        .filter(tenant::Column::Status.is_in(["pending_email", "pending_review", "active", "suspended"]))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|t| t.insee_code)
-        .collect();
-    let mut chosen = None;
-    for code in PREFERRED_COMMUNES.iter().filter(|c| !taken.iter().any(|t| t == *c)) {
-        if let Some(c) = commune::Entity::find_by_id((*code).to_owned()).one(txn).await? {
-            chosen = Some(c);
-            break;
-        }
-    }
-    let Some(commune) = chosen else { bail!("no commune is free for the demo town") };
+    let Some(commune) = commune::Entity::find_by_id(DEMO_COMMUNE.to_owned()).one(txn).await? else {
+        bail!("the commune list lacks {DEMO_COMMUNE}: run `participation migrate`")
+    };
     let town = tenant::ActiveModel::new_town(tenant::NewTown {
         slug: SLUG,
         insee_code: &commune.insee_code,
@@ -131,28 +124,41 @@ async fn person(
         .one(txn)
         .await?;
     let now = Utc::now();
-    if let Some(found) = found {
-        user::Entity::update_many()
-            .col_expr(user::Column::PasswordHash, Expr::value(hash))
-            .col_expr(user::Column::UpdatedAt, Expr::value(now))
-            .filter(user::Column::Id.eq(found.id))
-            .exec(txn)
-            .await?;
-        return Ok(found.id);
-    }
-    let id = user::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        tenant_id: Set(Some(town)),
-        email: Set(email.to_owned()),
-        password_hash: Set(Some(hash)),
-        display_name: Set(name.to_owned()),
-        email_verified_at: Set(Some(now)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(txn)
-    .await?
-    .id;
+    let id = match found {
+        Some(found) => {
+            // A fresh start: new password, sessions ended, role as it was first given.
+            user::Entity::update_many()
+                .col_expr(user::Column::PasswordHash, Expr::value(hash))
+                .col_expr(user::Column::UpdatedAt, Expr::value(now))
+                .filter(user::Column::Id.eq(found.id))
+                .exec(txn)
+                .await?;
+            refresh_token::Entity::delete_many()
+                .filter(refresh_token::Column::UserId.eq(found.id))
+                .exec(txn)
+                .await?;
+            membership::Entity::delete_many()
+                .filter(membership::Column::UserId.eq(found.id))
+                .exec(txn)
+                .await?;
+            found.id
+        }
+        None => {
+            user::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                tenant_id: Set(Some(town)),
+                email: Set(email.to_owned()),
+                password_hash: Set(Some(hash)),
+                display_name: Set(name.to_owned()),
+                email_verified_at: Set(Some(now)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(txn)
+            .await?
+            .id
+        }
+    };
     if let Some(role) = role {
         membership::ActiveModel {
             id: Set(Uuid::new_v4()),

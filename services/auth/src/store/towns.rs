@@ -18,11 +18,12 @@ pub async fn slug_taken(conn: &impl ConnectionTrait, slug: &Slug) -> Result<bool
     Ok(tenant::Entity::find().filter(tenant::Column::Slug.eq(slug.as_ref())).count(conn).await? > 0)
 }
 
-/// Whether the commune already has a live town.
+/// Whether the commune already has a live town (the demo town does not count).
 pub async fn commune_taken(conn: &impl ConnectionTrait, insee_code: &str) -> Result<bool, DbErr> {
     Ok(tenant::Entity::find()
         .filter(tenant::Column::InseeCode.eq(insee_code))
         .filter(tenant::Column::Status.is_in(LIVE))
+        .filter(tenant::Column::Slug.ne(common::domain::DEMO_SLUG))
         .count(conn)
         .await?
         > 0)

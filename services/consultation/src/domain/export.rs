@@ -1,5 +1,7 @@
 //! A consultation's contributions laid out as a table: one row per response,
 //! proposal or ballot, one column per question or project.
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -65,23 +67,28 @@ pub fn questionnaire(
         ("submitted_at".to_owned(), "Date".to_owned()),
     ];
     columns.extend(questions.iter().map(|q| (q.id.to_string(), q.label.clone())));
+    // Indexed once, so that the table costs answers + cells, not their product.
+    let labels: HashMap<Uuid, &str> =
+        questions.iter().flat_map(|q| q.options.iter().map(|(id, label)| (*id, label.as_str()))).collect();
+    let mut cells: HashMap<(Uuid, Uuid), Vec<String>> = HashMap::new();
+    for (response, question, option, text, value) in answers {
+        let cell = match (option, text, value) {
+            (Some(o), _, _) => labels.get(o).map(|l| (*l).to_owned()),
+            (_, Some(t), _) => Some(t.clone()),
+            (_, _, Some(v)) => Some(v.to_string()),
+            _ => None,
+        };
+        if let Some(cell) = cell {
+            cells.entry((*response, *question)).or_default().push(cell);
+        }
+    }
     let rows = responses
         .iter()
         .map(|(rid, at)| {
             let mut row = vec![rid.to_string(), time(*at)];
-            for q in questions {
-                let cells: Vec<String> = answers
-                    .iter()
-                    .filter(|a| a.0 == *rid && a.1 == q.id)
-                    .filter_map(|(_, _, option, text, value)| match (option, text, value) {
-                        (Some(o), _, _) => q.options.iter().find(|(id, _)| id == o).map(|(_, l)| l.clone()),
-                        (_, Some(t), _) => Some(t.clone()),
-                        (_, _, Some(v)) => Some(v.to_string()),
-                        _ => None,
-                    })
-                    .collect();
-                row.push(cells.join("; "));
-            }
+            row.extend(
+                questions.iter().map(|q| cells.get(&(*rid, q.id)).map(|c| c.join("; ")).unwrap_or_default()),
+            );
             row
         })
         .collect();
@@ -144,13 +151,14 @@ pub fn ballots(
     let mut columns =
         vec![("ballot_id".to_owned(), "Bulletin".to_owned()), ("cast_at".to_owned(), "Date".to_owned())];
     columns.extend(projects.iter().map(|(id, title)| (id.to_string(), title.clone())));
+    let chosen: HashSet<&(Uuid, Uuid)> = items.iter().collect();
     let rows =
         ballots
             .iter()
             .map(|(bid, at)| {
                 let mut row = vec![bid.to_string(), time(*at)];
                 row.extend(projects.iter().map(|(pid, _)| {
-                    if items.contains(&(*bid, *pid)) { "1".to_owned() } else { String::new() }
+                    if chosen.contains(&(*bid, *pid)) { "1".to_owned() } else { String::new() }
                 }));
                 row
             })

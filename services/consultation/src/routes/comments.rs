@@ -20,7 +20,7 @@ use crate::{
     routes::{
         access::{Viewer, conflict, require_open, visible},
         citizen::verified,
-        read::MAX_PAGE,
+        paging::Page,
     },
     store::{
         comments::{self, Thread},
@@ -72,7 +72,10 @@ pub struct CommentDto {
     /// Staff only: reports not yet looked at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open_reports: Option<i32>,
-    /// Top-level comments only: their replies, oldest first.
+    /// Top-level comments only: how many replies they have in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_count: Option<i64>,
+    /// Top-level comments only: their latest 50 replies, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(no_recursion)]
     pub replies: Option<Vec<CommentDto>>,
@@ -92,6 +95,7 @@ pub fn dto(c: comment::Model, names: &[(Uuid, String)], staff: bool) -> CommentD
         created_at: c.created_at,
         edited_at: c.edited_at,
         open_reports: staff.then_some(c.open_reports),
+        reply_count: None,
         replies: None,
     }
 }
@@ -245,16 +249,6 @@ pub struct PageParams {
     offset: Option<u64>,
 }
 
-/// `limit` within 1 to [`MAX_PAGE`], default 20.
-pub fn page_size(limit: Option<u64>) -> Result<u64, Problem> {
-    let limit = limit.unwrap_or(20);
-    if (1..=MAX_PAGE).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(Problem::validation(vec![FieldError::new("limit", Text::fixed("De 1 à 100.", "From 1 to 100."))]))
-    }
-}
-
 async fn list(
     state: &AppState,
     town: &Town,
@@ -262,19 +256,21 @@ async fn list(
     thread: Thread,
     params: &PageParams,
 ) -> Result<HttpResponse, Problem> {
-    let limit = page_size(params.limit)?;
-    let rows = comments::page(&state.db, town.scope(), thread, limit, params.offset.unwrap_or(0))
+    let page = Page::parse(params.limit, params.offset)?;
+    let rows = comments::page(&state.db, town.scope(), thread, page.limit, page.offset)
         .await
         .map_err(Problem::internal)?;
-    let authors = rows.iter().flat_map(|(c, replies)| std::iter::once(c).chain(replies)).map(|c| c.author_id);
+    let authors =
+        rows.iter().flat_map(|(c, replies, _)| std::iter::once(c).chain(replies)).map(|c| c.author_id);
     let names = comments::names(&state.db, town.scope(), authors.collect::<Vec<_>>())
         .await
         .map_err(Problem::internal)?;
     let dtos: Vec<CommentDto> = rows
         .into_iter()
-        .map(|(c, replies)| {
+        .map(|(c, replies, count)| {
             let mut top = dto(c, &names, staff);
             top.replies = Some(replies.into_iter().map(|r| dto(r, &names, staff)).collect());
+            top.reply_count = Some(count);
             top
         })
         .collect();
@@ -330,6 +326,9 @@ pub async fn edit(
     if c.author_id != author.id {
         return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden"));
     }
+    // Once the consultation has closed, what was said stays as it was.
+    let consultation = visible(&state, &town, Viewer::Member, c.consultation_id).await?;
+    require_open(&consultation)?;
     if c.hidden_at.is_some() || !editable(c.created_at, Utc::now()) {
         return Err(conflict(
             "Un commentaire se corrige dans les 15 minutes, s’il n’est pas masqué.",

@@ -14,7 +14,10 @@ use uuid::Uuid;
 
 use crate::{
     domain::comment::parse_reason,
-    routes::comments::{CommentDto, dto, page_size},
+    routes::{
+        comments::{CommentDto, dto},
+        paging::Page,
+    },
     store::comments::{self, Decision, Queue},
 };
 
@@ -148,8 +151,8 @@ pub async fn queue(
             )]));
         }
     };
-    let limit = page_size(params.limit)?;
-    let rows = comments::queue(&state.db, town.scope(), which, limit, params.offset.unwrap_or(0))
+    let page = Page::parse(params.limit, params.offset)?;
+    let rows = comments::queue(&state.db, town.scope(), which, page.limit, page.offset)
         .await
         .map_err(Problem::internal)?;
     let names =

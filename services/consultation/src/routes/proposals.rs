@@ -22,7 +22,7 @@ use crate::{
     routes::{
         access::{Viewer, open_for, visible},
         citizen::verified,
-        read::MAX_PAGE,
+        paging::Page,
     },
     store::{consultations, proposals, proposals::Sort},
 };
@@ -130,21 +130,15 @@ pub async fn list(
             )]));
         }
     };
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Problem::validation(vec![FieldError::new(
-            "limit",
-            Text::fixed("De 1 à 100.", "From 1 to 100."),
-        )]));
-    }
+    let page = Page::parse(params.limit, params.offset)?;
     let rows = proposals::page(
         &state.db,
         town.scope(),
         id,
         params.category.as_deref(),
         sort,
-        limit,
-        params.offset.unwrap_or(0),
+        page.limit,
+        page.offset,
     )
     .await
     .map_err(Problem::internal)?;

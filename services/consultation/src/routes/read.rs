@@ -9,12 +9,10 @@ use crate::{
     routes::{
         access::{Viewer, visible},
         dto::ConsultationDto,
+        paging::Page,
     },
     store::{consultations, consultations::Listing},
 };
-
-/// Largest page a list returns.
-pub const MAX_PAGE: u64 = 100;
 
 /// Registers the reading routes (town host).
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -57,20 +55,14 @@ pub async fn list(
             )]));
         }
     };
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Problem::validation(vec![FieldError::new(
-            "limit",
-            Text::fixed("De 1 à 100.", "From 1 to 100."),
-        )]));
-    }
+    let page = Page::parse(params.limit, params.offset)?;
     let rows = consultations::list(
         &state.db,
         town.scope(),
         listing,
         viewer == Viewer::Anonymous,
-        limit,
-        params.offset.unwrap_or(0),
+        page.limit,
+        page.offset,
     )
     .await
     .map_err(Problem::internal)?;

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::comment::CommentText;
+use crate::{domain::comment::CommentText, store::latest};
 
 /// Where a comment sits: a consultation, or one proposal of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,7 @@ pub async fn add(
         hidden_at: Set(None),
         hidden_by: Set(None),
         moderation_reason: Set(None),
+        moderated_at: Set(None),
         created_at: Set(Utc::now()),
         edited_at: Set(None),
     };
@@ -54,15 +55,21 @@ pub async fn get(
     scope.find::<comment::Entity>().filter(comment::Column::Id.eq(id)).one(conn).await
 }
 
-/// A page of top-level comments of a thread, newest first, with all their
-/// replies (oldest first): two queries, whatever the page holds.
+/// Most replies shown under one comment: the latest ones.
+pub const MAX_REPLIES: u64 = 50;
+
+/// A top-level comment with its latest replies (oldest first) and how many it has.
+pub type WithReplies = (comment::Model, Vec<comment::Model>, i64);
+
+/// A page of top-level comments of a thread, newest first, each with its
+/// latest [`MAX_REPLIES`] replies: three queries, whatever the page holds.
 pub async fn page(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     thread: Thread,
     limit: u64,
     offset: u64,
-) -> Result<Vec<(comment::Model, Vec<comment::Model>)>, DbErr> {
+) -> Result<Vec<WithReplies>, DbErr> {
     let mut top = scope
         .find::<comment::Entity>()
         .filter(comment::Column::ConsultationId.eq(thread.consultation))
@@ -79,11 +86,19 @@ pub async fn page(
         .all(conn)
         .await?;
     let parents: Vec<Uuid> = top.iter().map(|c| c.id).collect();
-    let mut replies = scope
-        .find::<comment::Entity>()
-        .filter(comment::Column::ParentId.is_in(parents))
-        .order_by_asc(comment::Column::CreatedAt)
-        .order_by_asc(comment::Column::Id)
+    let of_parents =
+        || scope.find::<comment::Entity>().filter(comment::Column::ParentId.is_in(parents.clone()));
+    // Ids are time-ordered (v7): the greatest are the latest.
+    let mut replies =
+        latest::per_group(conn, of_parents(), comment::Column::ParentId, comment::Column::Id, MAX_REPLIES)
+            .await?;
+    replies.sort_by_key(|r| (r.created_at, r.id));
+    let counts: Vec<(Uuid, i64)> = of_parents()
+        .select_only()
+        .column(comment::Column::ParentId)
+        .column_as(comment::Column::Id.count(), "n")
+        .group_by(comment::Column::ParentId)
+        .into_tuple()
         .all(conn)
         .await?;
     Ok(top
@@ -91,7 +106,8 @@ pub async fn page(
         .map(|c| {
             let (mine, rest): (Vec<_>, Vec<_>) = replies.drain(..).partition(|r| r.parent_id == Some(c.id));
             replies = rest;
-            (c, mine)
+            let count = counts.iter().find(|(id, _)| *id == c.id).map_or(0, |(_, n)| *n);
+            (c, mine, count)
         })
         .collect())
 }
@@ -135,8 +151,8 @@ pub async fn edit(
     Ok(rows.into_iter().next())
 }
 
-/// Records `reporter`'s report once; the open count moves only if it is new.
-/// Returns whether it was new.
+/// Records `reporter`'s report once; the open count moves only if it is new
+/// and the comment is not hidden already. Returns whether it was new.
 pub async fn report(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
@@ -165,6 +181,7 @@ pub async fn report(
             .col_expr(comment::Column::OpenReports, Expr::col(comment::Column::OpenReports).add(1))
             .filter(comment::Column::TenantId.eq(scope.tenant_id()))
             .filter(comment::Column::Id.eq(id))
+            .filter(comment::Column::HiddenAt.is_null())
             .exec(conn)
             .await?;
     }
@@ -180,7 +197,7 @@ pub enum Decision {
     Restore,
 }
 
-/// Applies a decision; open reports are settled either way.
+/// Applies a decision; the reports made so far are settled either way.
 pub async fn moderate(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
@@ -198,6 +215,7 @@ pub async fn moderate(
         .col_expr(comment::Column::HiddenBy, Expr::value(hidden_by))
         .col_expr(comment::Column::ModerationReason, Expr::value(reason))
         .col_expr(comment::Column::OpenReports, Expr::value(0))
+        .col_expr(comment::Column::ModeratedAt, Expr::value(Utc::now()))
         .filter(comment::Column::TenantId.eq(scope.tenant_id()))
         .filter(comment::Column::Id.eq(id))
         .exec_with_returning(conn)
@@ -214,7 +232,8 @@ pub enum Queue {
     Hidden,
 }
 
-/// A page of the moderation queue with the reasons given in reports: two queries.
+/// A page of the moderation queue with the reasons given in the reports not
+/// yet settled by a decision: two queries.
 pub async fn queue(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
@@ -234,11 +253,12 @@ pub async fn queue(
     };
     let rows = query.order_by_asc(comment::Column::Id).limit(limit).offset(offset).all(conn).await?;
     let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
-    let reasons: Vec<(Uuid, String)> = scope
+    let reasons: Vec<(Uuid, String, DateTime<Utc>)> = scope
         .find::<comment_report::Entity>()
         .select_only()
         .column(comment_report::Column::CommentId)
         .column(comment_report::Column::Reason)
+        .column(comment_report::Column::CreatedAt)
         .filter(comment_report::Column::CommentId.is_in(ids))
         .order_by_asc(comment_report::Column::CreatedAt)
         .into_tuple()
@@ -247,7 +267,12 @@ pub async fn queue(
     Ok(rows
         .into_iter()
         .map(|c| {
-            let mine = reasons.iter().filter(|(id, _)| *id == c.id).map(|(_, r)| r.clone()).collect();
+            let open = |at: &DateTime<Utc>| c.moderated_at.is_none_or(|decided| *at > decided);
+            let mine = reasons
+                .iter()
+                .filter(|(id, _, at)| *id == c.id && open(at))
+                .map(|(_, r, _)| r.clone())
+                .collect();
             (c, mine)
         })
         .collect())

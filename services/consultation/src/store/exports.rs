@@ -58,6 +58,8 @@ async fn questionnaire(
         .column(answer::Column::Text)
         .column(answer::Column::Value)
         .filter(answer::Column::QuestionId.is_in(questions.iter().map(|q| q.id).collect::<Vec<_>>()))
+        // In the order they were given, which is the order of the options.
+        .order_by_asc(answer::Column::Id)
         .into_tuple()
         .all(conn)
         .await?;

@@ -3,6 +3,7 @@ pub mod budgets;
 pub mod comments;
 pub mod consultations;
 pub mod exports;
+pub mod latest;
 pub mod proposals;
 pub mod questionnaires;
 pub mod results;

@@ -9,7 +9,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::{markdown, results::Tallies};
+use crate::{
+    domain::{markdown, results::Tallies},
+    store::latest,
+};
 
 /// Option, value and answered counts of the questions: three grouped queries.
 pub async fn tallies(
@@ -51,27 +54,24 @@ pub async fn tallies(
     Ok(Tallies { options, values, answered })
 }
 
-/// Most free-text answers shown with results; the export has them all.
+/// Most free-text answers shown per question with results; the export has them all.
 pub const MAX_TEXTS: u64 = 1_000;
 
-/// The latest free-text answers to the questions, (question, text): one query.
+/// The latest free-text answers to each question, (question, text): one query.
 pub async fn texts(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     questions: &[Uuid],
 ) -> Result<Vec<(Uuid, String)>, DbErr> {
-    scope
+    let given = scope
         .find::<answer::Entity>()
-        .select_only()
-        .column(answer::Column::QuestionId)
-        .column(answer::Column::Text)
         .filter(answer::Column::QuestionId.is_in(questions.to_vec()))
-        .filter(answer::Column::Text.is_not_null())
-        .order_by_desc(answer::Column::Id)
-        .limit(MAX_TEXTS)
-        .into_tuple()
-        .all(conn)
-        .await
+        .filter(answer::Column::Text.is_not_null());
+    let mut rows =
+        latest::per_group(conn, given, answer::Column::QuestionId, answer::Column::Id, MAX_TEXTS).await?;
+    // Newest first, as ids are time-ordered (v7).
+    rows.sort_by_key(|a| std::cmp::Reverse(a.id));
+    Ok(rows.into_iter().filter_map(|a| Some((a.question_id, a.text?))).collect())
 }
 
 fn ids_of<C: ColumnTrait>(
