@@ -16,6 +16,7 @@ mod m20261127_000011_create_proposals;
 mod m20261127_000012_create_budgets;
 mod m20261127_000013_comments_and_results;
 mod m20261127_000014_moderation_and_demo;
+mod m20261127_000015_subscriptions_and_preferences;
 mod schema_util;
 
 /// Every migration, in order.
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_create_budgets::Migration),
             Box::new(m20261127_000013_comments_and_results::Migration),
             Box::new(m20261127_000014_moderation_and_demo::Migration),
+            Box::new(m20261127_000015_subscriptions_and_preferences::Migration),
         ]
     }
 }

@@ -55,7 +55,7 @@ pub(crate) fn worker(app: &TestApp, sink: &SmtpSink, queue: Arc<dyn JobQueue>) -
 }
 
 /// Relays and works until the queue is empty.
-async fn drain(worker: &Worker) {
+pub(crate) async fn drain(worker: &Worker) {
     for _ in 0..1000 {
         worker.relay_once().await.unwrap();
         if worker.try_execute_task().await.unwrap() == Outcome::EmptyQueue {

@@ -17,6 +17,7 @@ mod mail_relay;
 mod mail_store;
 mod mail_tls;
 mod migrations;
+mod notifications;
 mod operations;
 mod people;
 mod problems;

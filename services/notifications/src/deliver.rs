@@ -15,7 +15,8 @@ use crate::{
     backoff::retry_delay,
     compose::{Draft, MailPayload, Sender, compose, draft},
     mailer::SendError,
-    store::{self, AttemptResult},
+    store::{self, AttemptResult, audience},
+    topics::Topic,
     worker::Worker,
 };
 
@@ -85,6 +86,7 @@ async fn send_and_record(
             slot.insert(ready);
         }
     }
+    let taken = without_unsubscribed(worker, db, taken, &prepared).await?;
     let outcomes: Vec<(delivery::Model, AttemptResult)> = stream::iter(taken)
         .map(|d| {
             let p = prepared.get(&d.event_id).cloned();
@@ -108,6 +110,29 @@ async fn send_and_record(
     }
     store::mark_sent_many(db, &sent, Utc::now()).await?;
     Ok(())
+}
+
+/// The deliveries still wanted: one whose recipient unsubscribed from its
+/// kind of mail (or from the town) since the fan-out began is closed unsent.
+async fn without_unsubscribed(
+    worker: &Worker,
+    db: &impl ConnectionTrait,
+    taken: Vec<delivery::Model>,
+    prepared: &HashMap<Uuid, Arc<Prepared>>,
+) -> anyhow::Result<Vec<delivery::Model>> {
+    let mut stopped = Vec::new();
+    for (event_id, ready) in prepared {
+        let (Some(town), Ok((payload, _))) = (&ready.town, &ready.mail) else { continue };
+        let Some(topic) = payload.topic.as_deref().and_then(Topic::parse) else { continue };
+        let recipients: Vec<String> =
+            taken.iter().filter(|d| d.event_id == *event_id).map(|d| d.recipient.clone()).collect();
+        let gone = audience::unsubscribed(&worker.db, town.id, topic, &recipients).await?;
+        stopped.extend(
+            taken.iter().filter(|d| d.event_id == *event_id && gone.contains(&d.recipient)).map(|d| d.id),
+        );
+    }
+    store::mark_unsubscribed_many(db, &stopped, Utc::now()).await?;
+    Ok(taken.into_iter().filter(|d| !stopped.contains(&d.id)).collect())
 }
 
 async fn prepare(worker: &Worker, event_id: Uuid) -> anyhow::Result<Prepared> {

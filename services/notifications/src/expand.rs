@@ -2,7 +2,14 @@
 use anyhow::Context;
 use uuid::Uuid;
 
-use crate::{compose::MailPayload, store, worker::Worker};
+use entity::outbox;
+
+use crate::{
+    compose::MailPayload,
+    store::{self, audience},
+    topics::{Timing, Topic},
+    worker::Worker,
+};
 
 /// Deliveries created per statement (well under every backend's parameter limit).
 const DELIVERIES_PER_INSERT: usize = 500;
@@ -14,23 +21,38 @@ pub async fn expand_event(worker: &Worker, event_id: Uuid) -> anyhow::Result<()>
         return Ok(());
     };
     if event.payload.get("mail").is_none() {
-        // A domain event (a consultation published…): nothing to mail from it
-        // directly; its subscribers' notices are computed from it elsewhere.
+        // A domain event with nothing to mail (the mails it causes are events of their own).
         tracing::debug!(%event_id, kind = %event.kind, "event without a mail");
         store::mark_processed(&worker.db, event_id).await?;
         return Ok(());
     }
-    let recipients = match MailPayload::of(&event) {
-        Ok(payload) => normalised(payload.recipients),
+    let payload = match MailPayload::of(&event) {
+        Ok(payload) => Some(payload),
         Err(e) => {
             tracing::error!(%event_id, error = %e, "event cannot be expanded");
-            Vec::new()
+            None
         }
     };
-    // Sending starts with the first chunk while the rest are still being created.
-    for chunk in recipients.chunks(DELIVERIES_PER_INSERT) {
-        let ids = store::insert_deliveries(&worker.db, &event, chunk).await.context("creating deliveries")?;
-        worker.publish_sends(&ids).await?;
+    let topic = payload.as_ref().and_then(|p| p.topic.as_deref()).and_then(Topic::parse);
+    let town = event.tenant_id;
+    let everyone = event.payload.pointer("/audience/everyone").and_then(|v| v.as_bool()) == Some(true);
+    match (payload, town, topic) {
+        (Some(_), Some(town), Some(topic)) if everyone => fan_out(worker, &event, town, topic).await?,
+        (Some(payload), town, topic) => {
+            let recipients = normalised(payload.recipients);
+            // Sending starts with the first chunk while the rest are still being created.
+            for chunk in recipients.chunks(DELIVERIES_PER_INSERT) {
+                let chunk = match (town, topic) {
+                    // A town's news goes only to those who want it now.
+                    (Some(town), Some(topic)) => {
+                        audience::wanting_now(&worker.db, town, topic, chunk).await?
+                    }
+                    _ => chunk.to_vec(),
+                };
+                deliver_to(worker, &event, &chunk).await?;
+            }
+        }
+        (None, _, _) => {}
     }
     if event.processed_at.is_some() {
         // A replay: whatever is still queued goes on the queue again.
@@ -38,6 +60,45 @@ pub async fn expand_event(worker: &Worker, event_id: Uuid) -> anyhow::Result<()>
         worker.publish_sends(&queued).await?;
     }
     store::mark_processed(&worker.db, event_id).await?;
+    Ok(())
+}
+
+async fn deliver_to(worker: &Worker, event: &outbox::Model, recipients: &[String]) -> anyhow::Result<()> {
+    let ids = store::insert_deliveries(&worker.db, event, recipients).await.context("creating deliveries")?;
+    worker.publish_sends(&ids).await
+}
+
+/// Every citizen who wants `topic` now and every confirmed subscriber, read
+/// from the database a batch at a time in address order: memory stays flat
+/// whatever the town's size, and a replay recreates nothing (one delivery per
+/// event and address).
+async fn fan_out(worker: &Worker, event: &outbox::Model, town: Uuid, topic: Topic) -> anyhow::Result<()> {
+    let mut after = String::new();
+    loop {
+        let batch = audience::citizens_after(
+            &worker.db,
+            town,
+            topic,
+            Timing::Immediate,
+            &after,
+            DELIVERIES_PER_INSERT as u64,
+        )
+        .await?;
+        let Some(last) = batch.last().cloned() else { break };
+        deliver_to(worker, event, &batch).await?;
+        after = last;
+    }
+    if topic == Topic::NewConsultations || topic == Topic::Announcements {
+        let mut after = String::new();
+        loop {
+            let batch =
+                audience::subscribers_after(&worker.db, town, topic, &after, DELIVERIES_PER_INSERT as u64)
+                    .await?;
+            let Some(last) = batch.last().cloned() else { break };
+            deliver_to(worker, event, &batch).await?;
+            after = last;
+        }
+    }
     Ok(())
 }
 

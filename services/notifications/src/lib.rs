@@ -25,6 +25,7 @@ pub mod render;
 pub mod render_account;
 pub mod routes;
 pub mod store;
+pub mod topics;
 pub mod unsubscribe;
 pub mod worker;
 
@@ -44,6 +45,9 @@ pub const WORKER: ServiceSpec =
 /// Registers the service's routes; its health routes come with every server.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::dev_mail::configure(cfg);
+    routes::subscriptions::configure(cfg);
+    routes::preferences::configure(cfg);
+    routes::unsubscribe::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -56,7 +60,21 @@ fn empty_openapi() -> utoipa::openapi::OpenApi {
 }
 
 #[derive(OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(
+        routes::subscriptions::subscribe,
+        routes::subscriptions::confirm,
+        routes::preferences::get,
+        routes::preferences::put,
+    ),
+    components(schemas(
+        routes::subscriptions::SubscribeBody,
+        routes::subscriptions::ConfirmBody,
+        routes::preferences::PreferencesBody,
+        topics::Preferences,
+        topics::Timing,
+    ))
+)]
 struct ApiDoc;
 
 fn start_worker(ctx: BackgroundContext) -> BoxFuture<'static, anyhow::Result<()>> {

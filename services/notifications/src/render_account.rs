@@ -76,6 +76,18 @@ fn words(purpose: Purpose, lang: Lang) -> Words {
             "Accept the invitation",
             "This link is valid for 7 days and works once.",
         ),
+        (Purpose::Subscribe, Lang::Fr) => w(
+            "Confirmez votre abonnement",
+            "Vous avez demandé à être prévenu des nouvelles consultations. Pour le confirmer, ouvrez ce lien ; sans confirmation, vous ne recevrez rien :",
+            "Confirmer mon abonnement",
+            "Ce lien est valable 48 heures.",
+        ),
+        (Purpose::Subscribe, Lang::En) => w(
+            "Confirm your subscription",
+            "You asked to hear of new consultations. To confirm, open this link; without a confirmation you will receive nothing:",
+            "Confirm my subscription",
+            "This link is valid for 48 hours.",
+        ),
     }
 }
 
@@ -112,12 +124,14 @@ pub fn render_account(
     sender: &str,
 ) -> Result<Rendered, askama::Error> {
     let w = words(purpose, lang);
+    // Without a name (a subscriber has none), the greeting says hello alone.
+    let name = if name.trim().is_empty() { String::new() } else { format!(" {}", name.trim()) };
     let (greeting, ignore) = match lang {
         Lang::Fr => (
-            format!("Bonjour {name},"),
+            format!("Bonjour{name},"),
             "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message.",
         ),
-        Lang::En => (format!("Hello {name},"), "If you did not ask for this, ignore this message."),
+        Lang::En => (format!("Hello{name},"), "If you did not ask for this, ignore this message."),
     };
     let text = AccountText { greeting: &greeting, intro: w.intro, url, expiry: w.expiry, ignore }.render()?;
     let html = AccountHtml {

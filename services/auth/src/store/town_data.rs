@@ -3,9 +3,9 @@ use std::io::Write;
 
 use common::TenantScope;
 use entity::{
-    answer, audit_log, ballot, ballot_item, comment, comment_report, consultation, delivery, membership,
-    one_time_token, outbox, project, proposal, question, question_option, refresh_token, response, support,
-    tenant, tenant_domain, user,
+    answer, audit_log, ballot, ballot_item, comment, comment_report, consultation, delivery,
+    mail_suppression, membership, notification_preference, one_time_token, outbox, project, proposal,
+    question, question_option, refresh_token, response, subscription, support, tenant, tenant_domain, user,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
@@ -44,6 +44,16 @@ pub async fn export_tables(
         ),
         ("users", users),
         ("memberships", rows::<membership::Entity>(conn, scope, membership::Column::CreatedAt).await?),
+        (
+            "notification_preferences",
+            rows::<notification_preference::Entity>(conn, scope, notification_preference::Column::UserId)
+                .await?,
+        ),
+        ("subscriptions", rows::<subscription::Entity>(conn, scope, subscription::Column::CreatedAt).await?),
+        (
+            "mail_suppressions",
+            rows::<mail_suppression::Entity>(conn, scope, mail_suppression::Column::CreatedAt).await?,
+        ),
         ("consultations", rows::<consultation::Entity>(conn, scope, consultation::Column::CreatedAt).await?),
         ("questions", rows::<question::Entity>(conn, scope, question::Column::Position).await?),
         (
@@ -108,6 +118,15 @@ pub async fn delete_town(conn: &impl ConnectionTrait, scope: TenantScope) -> Res
     refresh_token::Entity::delete_many().filter(refresh_token::Column::TenantId.eq(id)).exec(conn).await?;
     one_time_token::Entity::delete_many().filter(one_time_token::Column::TenantId.eq(id)).exec(conn).await?;
     membership::Entity::delete_many().filter(membership::Column::TenantId.eq(id)).exec(conn).await?;
+    notification_preference::Entity::delete_many()
+        .filter(notification_preference::Column::TenantId.eq(id))
+        .exec(conn)
+        .await?;
+    subscription::Entity::delete_many().filter(subscription::Column::TenantId.eq(id)).exec(conn).await?;
+    mail_suppression::Entity::delete_many()
+        .filter(mail_suppression::Column::TenantId.eq(id))
+        .exec(conn)
+        .await?;
     ballot_item::Entity::delete_many().filter(ballot_item::Column::TenantId.eq(id)).exec(conn).await?;
     ballot::Entity::delete_many().filter(ballot::Column::TenantId.eq(id)).exec(conn).await?;
     project::Entity::delete_many().filter(project::Column::TenantId.eq(id)).exec(conn).await?;

@@ -21,6 +21,8 @@ pub enum Purpose {
     PasswordReset,
     SignupVerify,
     Invitation,
+    /// Confirms a subscription by e-mail (double opt-in).
+    Subscribe,
 }
 
 impl Purpose {
@@ -32,6 +34,7 @@ impl Purpose {
             Purpose::PasswordReset => "password_reset",
             Purpose::SignupVerify => "signup_verify",
             Purpose::Invitation => "invitation",
+            Purpose::Subscribe => "subscribe",
         }
     }
 
@@ -43,6 +46,7 @@ impl Purpose {
             Purpose::PasswordReset => "/password/reset",
             Purpose::SignupVerify => "/signup/verify",
             Purpose::Invitation => "/invitations/accept",
+            Purpose::Subscribe => "/subscriptions/confirm",
         }
     }
 }

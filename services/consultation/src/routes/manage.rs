@@ -167,8 +167,34 @@ async fn apply(
     };
     let action = format!("consultation.{}", mv.to());
     if mv == Move::Publish {
-        // For the notifications of the town's subscribers; committed with the change.
-        let payload = json!({ "consultation_id": id, "title": moved.title, "opens_at": moved.opens_at });
+        // The town's subscribers and the citizens who want it now hear of it;
+        // the worker lists them from the database, batch by batch.
+        let link = format!(
+            "{}://{}/consultations/{id}",
+            state.config.public_url_scheme.as_str(),
+            req.connection_info().host().to_ascii_lowercase()
+        );
+        let when = match (moved.opens_at, moved.closes_at) {
+            (Some(o), _) if o > Utc::now() => {
+                format!("\n\nElle ouvre le {}.", o.format("%d/%m/%Y à %H:%M (UTC)"))
+            }
+            (_, Some(c)) => {
+                format!("\n\nVous pouvez participer jusqu’au {}.", c.format("%d/%m/%Y à %H:%M (UTC)"))
+            }
+            _ => String::new(),
+        };
+        let body = format!(
+            "La commune de {} ouvre une consultation : « {} ».\n\n{}{when}\n\nPour la découvrir et participer : {link}",
+            town.name, moved.title, moved.summary
+        );
+        let payload = json!({
+            "consultation_id": id, "title": moved.title, "opens_at": moved.opens_at,
+            "topic": "new_consultations",
+            "audience": { "everyone": true },
+            "mail": { "template": "notice", "params": {
+                "subject": format!("Nouvelle consultation : {}", moved.title), "body": body,
+            }},
+        });
         let event = NewEvent {
             kind: "consultation.published".into(),
             payload,

@@ -1,2 +1,5 @@
 //! HTTP routes of the notifications service.
 pub mod dev_mail;
+pub mod preferences;
+pub mod subscriptions;
+pub mod unsubscribe;

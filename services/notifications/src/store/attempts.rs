@@ -79,6 +79,25 @@ pub async fn mark_sent_many(
         .map(|_| ())
 }
 
+/// Closes deliveries whose recipient unsubscribed since the fan-out began: never sent.
+pub async fn mark_unsubscribed_many(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(status::UNSUBSCRIBED))
+        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// What became of one sending attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptResult {

@@ -5,10 +5,14 @@ use entity::delivery;
 use sea_orm::{ColumnTrait, Condition};
 
 mod attempts;
+pub mod audience;
 mod deliveries;
 mod events;
+pub mod subscriptions;
 
-pub use attempts::{AttemptResult, lease_many, lock_many, mark_sent_many, record_attempt};
+pub use attempts::{
+    AttemptResult, lease_many, lock_many, mark_sent_many, mark_unsubscribed_many, record_attempt,
+};
 pub use deliveries::{due_deliveries, insert_deliveries, mark_enqueued, queued_for_event};
 pub use events::{event, mark_processed, mark_relayed, relay_batch, stalled_events};
 
@@ -18,6 +22,8 @@ pub mod status {
     pub const SENT: &str = "sent";
     pub const FAILED: &str = "failed";
     pub const DEAD: &str = "dead";
+    /// Not sent: the recipient unsubscribed after the fan-out began.
+    pub const UNSUBSCRIBED: &str = "unsubscribed";
 }
 
 /// Deliveries no worker holds a lease on at `now`.
