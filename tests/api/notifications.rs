@@ -345,3 +345,96 @@ async fn an_address_unsubscribed_during_a_fan_out_gets_nothing_more_from_it() {
     assert_eq!(count(&sink, "part@example.fr", "Nouvelle consultation : Pendant l’envoi"), 0);
     assert_eq!(count(&sink, "reste@example.fr", "Nouvelle consultation : Pendant l’envoi"), 1);
 }
+
+#[tokio::test]
+async fn announcements_preview_test_send_fan_out_and_daily_limit() {
+    let (app, sink, host) = town_app().await;
+    let admin = staff(&app, &host, "admin").await;
+    let moderator = staff(&app, &host, "moderator").await;
+    let people = citizens_named(&app, &host, "lecteur", 2).await;
+    subscribe_and_confirm(&app, &sink, &host, "abonne@example.fr").await;
+    subscribe_and_confirm(&app, &sink, &host, "muet@example.fr").await;
+    let town = crate::people::town_id(&app, &host).await;
+    let token = notifications::unsubscribe::UnsubscribeToken {
+        tenant_id: town,
+        email: "muet@example.fr".into(),
+        topic: "announcements".into(),
+    }
+    .sign(&app.state.signing_key);
+    app.request(Method::POST, &host, &format!("/unsubscribe/{token}"))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+
+    let note = json!({ "subject": "Travaux rue de la Gare", "body": "La rue sera fermée lundi.\n\nMerci de votre patience." });
+    for bad in [
+        json!({ "subject": "", "body": "x" }),
+        json!({ "subject": "Sujet", "body": "" }),
+        json!({ "subject": "a\nb", "body": "x" }),
+    ] {
+        assert_eq!(
+            send(app.post(&host, "/api/v1/admin/announcements").bearer_auth(&admin).json(&bad)).await.0,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    assert_eq!(
+        send(app.post(&host, "/api/v1/admin/announcements").bearer_auth(&moderator).json(&note)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(app.post(&host, "/api/v1/admin/announcements").bearer_auth(&people[0]).json(&note)).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    let (status, shown) =
+        send(app.post(&host, "/api/v1/admin/announcements/preview").bearer_auth(&admin).json(&note)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        shown["html"].as_str().unwrap().contains("La rue sera fermée lundi.")
+            && shown["text"].as_str().unwrap().contains("Merci")
+    );
+
+    // A test goes to the admin alone and does not count.
+    let test =
+        json!({ "subject": "Travaux rue de la Gare", "body": "La rue sera fermée lundi.", "test": true });
+    for _ in 0..4 {
+        assert_eq!(
+            send(app.post(&host, "/api/v1/admin/announcements").bearer_auth(&admin).json(&test)).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let subject = "Travaux rue de la Gare";
+    settle(&sink, subject, 4).await;
+    assert_eq!(
+        sink.received().iter().filter(|m| subject_of(m).as_deref() == Some(subject)).count(),
+        4,
+        "tests reach the admin only"
+    );
+
+    // The real thing reaches subscribers and citizens, not those who opted out.
+    let before = sink.received().iter().filter(|m| subject_of(m).as_deref() == Some(subject)).count();
+    assert_eq!(
+        send(app.post(&host, "/api/v1/admin/announcements").bearer_auth(&admin).json(&note)).await.0,
+        StatusCode::ACCEPTED
+    );
+    settle(&sink, subject, before + 3).await;
+    for (to, n) in [
+        ("abonne@example.fr", 1),
+        ("lecteur0@example.fr", 1),
+        ("lecteur1@example.fr", 1),
+        ("muet@example.fr", 0),
+    ] {
+        assert_eq!(count(&sink, to, subject), n, "{to}");
+    }
+    // Three a day by default: the fourth is refused.
+    for _ in 0..2 {
+        assert_eq!(
+            send(app.post(&host, "/api/v1/admin/announcements").bearer_auth(&admin).json(&note)).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let (status, err) =
+        send(app.post(&host, "/api/v1/admin/announcements").bearer_auth(&admin).json(&note)).await;
+    assert_eq!((status, err["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+}

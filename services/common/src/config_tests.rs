@@ -40,6 +40,7 @@ fn each_bad_value_names_its_variable() {
         ("MAIL_MAX_ATTEMPTS", "0"),
         ("SIGNING_KEY", "short"),
         ("MAIL_VISIBILITY_TIMEOUT", "0"),
+        ("ANNOUNCEMENTS_PER_DAY", "many"),
     ] {
         let err = load(&[(var, value)]).unwrap_err();
         assert_eq!(err.var, var, "{var}={value}");

@@ -48,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::subscriptions::configure(cfg);
     routes::preferences::configure(cfg);
     routes::unsubscribe::configure(cfg);
+    routes::announcements::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -66,11 +67,14 @@ fn empty_openapi() -> utoipa::openapi::OpenApi {
         routes::subscriptions::confirm,
         routes::preferences::get,
         routes::preferences::put,
+        routes::announcements::preview,
+        routes::announcements::send,
     ),
     components(schemas(
         routes::subscriptions::SubscribeBody,
         routes::subscriptions::ConfirmBody,
         routes::preferences::PreferencesBody,
+        routes::announcements::AnnouncementBody,
         topics::Preferences,
         topics::Timing,
     ))

@@ -1,4 +1,5 @@
 //! HTTP routes of the notifications service.
+pub mod announcements;
 pub mod dev_mail;
 pub mod preferences;
 pub mod subscriptions;
