@@ -17,6 +17,7 @@ mod m20261127_000012_create_budgets;
 mod m20261127_000013_comments_and_results;
 mod m20261127_000014_moderation_and_demo;
 mod m20261127_000015_subscriptions_and_preferences;
+mod m20261127_000016_mail_quotas;
 mod schema_util;
 
 /// Every migration, in order.
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000013_comments_and_results::Migration),
             Box::new(m20261127_000014_moderation_and_demo::Migration),
             Box::new(m20261127_000015_subscriptions_and_preferences::Migration),
+            Box::new(m20261127_000016_mail_quotas::Migration),
         ]
     }
 }

@@ -438,3 +438,106 @@ async fn announcements_preview_test_send_fan_out_and_daily_limit() {
         send(app.post(&host, "/api/v1/admin/announcements").bearer_auth(&admin).json(&note)).await;
     assert_eq!((status, err["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
 }
+
+/// `n` confirmed subscribers `{prefix}{i}@example.fr` of the town, inserted directly.
+async fn subscribers(app: &TestApp, host: &str, prefix: &str, n: usize) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let town = crate::people::town_id(app, host).await;
+    let now = chrono::Utc::now();
+    for i in 0..n {
+        entity::subscription::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            tenant_id: Set(town),
+            email: Set(format!("{prefix}{i}@example.fr")),
+            status: Set("confirmed".into()),
+            confirm_token_hash: Set(None),
+            confirm_expires_at: Set(None),
+            consent_at: Set(now),
+            consent_page: Set("/".into()),
+            consent_wording: Set("test".into()),
+            consent_ip: Set(None),
+            confirmed_at: Set(Some(now)),
+            unsubscribed_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(app.db())
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_monthly_quota_holds_news_back_and_the_delivery_log_says_so() {
+    let (app, sink, host) = town_app().await;
+    let admin = staff(&app, &host, "admin").await;
+    subscribers(&app, &host, "lecteur", 5).await;
+    let ops = crate::town_lifecycle::operator_token(&app).await;
+    let town = crate::people::town_id(&app, &host).await;
+    let quota = format!("/api/v1/operator/tenants/{town}/mail-quota");
+    let platform = participation_tests::PLATFORM_DOMAIN;
+    for bad in [json!({ "monthly_mails": -1 }), json!({ "monthly_mails": "3" }), json!({})] {
+        assert_eq!(
+            send(app.request(Method::PUT, platform, &quota).bearer_auth(&ops).json(&bad)).await.0,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    assert_eq!(
+        send(
+            app.request(Method::PUT, platform, &quota)
+                .bearer_auth(&admin)
+                .json(&json!({ "monthly_mails": 3 }))
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, set) = send(
+        app.request(Method::PUT, platform, &quota).bearer_auth(&ops).json(&json!({ "monthly_mails": 3 })),
+    )
+    .await;
+    assert_eq!((status, set["monthly_mail_quota"].as_i64()), (StatusCode::OK, Some(3)));
+
+    publish(&app, &host, &admin, "Sous quota").await;
+    settle(&sink, "Nouvelle consultation : Sous quota", 3).await;
+    let got = sink
+        .received()
+        .iter()
+        .filter(|m| subject_of(m).as_deref() == Some("Nouvelle consultation : Sous quota"))
+        .count();
+    assert_eq!(got, 3, "three of five, the quota");
+
+    let (status, log) = send(app.get(&host, "/api/v1/admin/deliveries").bearer_auth(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    assert_eq!((log["month"]["made"].as_i64(), log["month"]["quota"].as_i64()), (Some(3), Some(3)));
+    assert_eq!(log["last_30_days"]["by_status"]["over_quota"], 2);
+    assert_eq!(log["last_30_days"]["by_status"]["sent"], 3);
+    assert_eq!(log["events"][0]["subject"], "Nouvelle consultation : Sous quota");
+    assert_eq!(log["events"][0]["deliveries"]["over_quota"], 2);
+    let (_, held) =
+        send(app.get(&host, "/api/v1/admin/deliveries?status=over_quota").bearer_auth(&admin)).await;
+    assert_eq!(held["deliveries"].as_array().map(Vec::len), Some(2));
+    for bad in ["status=lost", "limit=0", "offset=99999999999"] {
+        assert_eq!(
+            send(app.get(&host, &format!("/api/v1/admin/deliveries?{bad}")).bearer_auth(&admin)).await.0,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    let moderator = staff(&app, &host, "moderator").await;
+    assert_eq!(
+        send(app.get(&host, "/api/v1/admin/deliveries").bearer_auth(&moderator)).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Account mail is never held back by the quota.
+    let (status, _) =
+        send(app.post(&host, "/api/v1/subscriptions").json(&json!({ "email": "nouveau@example.fr" }))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    link_token(&sink, "nouveau@example.fr", "/subscriptions/confirm").await;
+    // The operator sees the ceiling.
+    let (_, towns) =
+        send(app.get(platform, "/api/v1/operator/tenants?status=active").bearer_auth(&ops)).await;
+    let ours = towns.as_array().unwrap().iter().find(|t| t["id"] == json!(town)).unwrap();
+    assert_eq!(ours["monthly_mail_quota"], 3);
+}

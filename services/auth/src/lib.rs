@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::operator_audit::configure(cfg);
     routes::operator_data::configure(cfg);
     routes::operator_domains::configure(cfg);
+    routes::operator_quota::configure(cfg);
     routes::invitations::configure(cfg);
     routes::privacy::configure(cfg);
 }
@@ -57,6 +58,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::operator_towns::suspend,
         routes::operator_towns::reactivate,
         routes::operator_domains::add_domain,
+        routes::operator_quota::set_quota,
         routes::operator_audit::audit,
         routes::operator_data::export,
         routes::operator_data::delete,
@@ -80,6 +82,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::operator_towns::TownDto,
         routes::operator_towns::RejectBody,
         routes::operator_domains::DomainBody,
+        routes::operator_quota::QuotaBody,
         routes::operator_audit::AuditDto,
         routes::invitations::AcceptBody,
         routes::invitations::InviteBody,

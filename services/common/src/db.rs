@@ -104,3 +104,13 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
     }
     db.begin().await
 }
+
+/// The calendar day (UTC) of a timestamp column, as `YYYY-MM-DD`, for grouping by day.
+pub fn day_of(backend: DbBackend, column: &str) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::Expr;
+    match backend {
+        DbBackend::Postgres => Expr::cust(format!("to_char(\"{column}\" AT TIME ZONE 'UTC', 'YYYY-MM-DD')")),
+        // SQLite keeps UTC timestamps as ISO text: the day is its first ten characters.
+        _ => Expr::cust(format!("substr(\"{column}\", 1, 10)")),
+    }
+}

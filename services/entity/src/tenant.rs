@@ -20,6 +20,8 @@ pub struct Model {
     /// Access tokens issued before this are refused (set on suspension).
     pub tokens_valid_after: Option<DateTimeUtc>,
     pub rejection_reason: Option<String>,
+    /// News mails the town may send per calendar month (UTC); none: no ceiling.
+    pub monthly_mail_quota: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -64,6 +66,7 @@ impl ActiveModel {
             updated_at: Set(now),
             tokens_valid_after: Set(None),
             rejection_reason: Set(None),
+            monthly_mail_quota: Set(None),
         }
     }
 }

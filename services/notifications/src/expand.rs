@@ -2,7 +2,8 @@
 use anyhow::Context;
 use uuid::Uuid;
 
-use entity::outbox;
+use entity::{outbox, tenant};
+use sea_orm::EntityTrait;
 
 use crate::{
     compose::MailPayload,
@@ -36,8 +37,17 @@ pub async fn expand_event(worker: &Worker, event_id: Uuid) -> anyhow::Result<()>
     let topic = payload.as_ref().and_then(|p| p.topic.as_deref()).and_then(Topic::parse);
     let town = event.tenant_id;
     let everyone = event.payload.pointer("/audience/everyone").and_then(|v| v.as_bool()) == Some(true);
+    // A town's news counts against its monthly quota; account mail never does.
+    let quota = match (town, topic) {
+        (Some(town), Some(_)) => tenant::Entity::find_by_id(town)
+            .one(&worker.db)
+            .await?
+            .and_then(|t| t.monthly_mail_quota)
+            .map(|q| u64::try_from(q).unwrap_or(0)),
+        _ => None,
+    };
     match (payload, town, topic) {
-        (Some(_), Some(town), Some(topic)) if everyone => fan_out(worker, &event, town, topic).await?,
+        (Some(_), Some(town), Some(topic)) if everyone => fan_out(worker, &event, town, topic, quota).await?,
         (Some(payload), town, topic) => {
             let recipients = normalised(payload.recipients);
             // Sending starts with the first chunk while the rest are still being created.
@@ -49,7 +59,7 @@ pub async fn expand_event(worker: &Worker, event_id: Uuid) -> anyhow::Result<()>
                     }
                     _ => chunk.to_vec(),
                 };
-                deliver_to(worker, &event, &chunk).await?;
+                deliver_to(worker, &event, &chunk, quota).await?;
             }
         }
         (None, _, _) => {}
@@ -63,8 +73,28 @@ pub async fn expand_event(worker: &Worker, event_id: Uuid) -> anyhow::Result<()>
     Ok(())
 }
 
-async fn deliver_to(worker: &Worker, event: &outbox::Model, recipients: &[String]) -> anyhow::Result<()> {
-    let ids = store::insert_deliveries(&worker.db, event, recipients).await.context("creating deliveries")?;
+/// Creates and queues the deliveries; beyond the town's monthly `quota`, the
+/// rest are recorded as `over_quota` and not sent.
+async fn deliver_to(
+    worker: &Worker,
+    event: &outbox::Model,
+    recipients: &[String],
+    quota: Option<u64>,
+) -> anyhow::Result<()> {
+    let (now, over) = match (quota, event.tenant_id) {
+        (Some(quota), Some(town)) => {
+            let used = store::made_this_month(&worker.db, town).await?;
+            let room =
+                usize::try_from(quota.saturating_sub(used)).unwrap_or(usize::MAX).min(recipients.len());
+            recipients.split_at(room)
+        }
+        _ => (recipients, &[][..]),
+    };
+    if !over.is_empty() {
+        tracing::warn!(event_id = %event.id, held = over.len(), "town over its monthly mail quota");
+        store::insert_closed_deliveries(&worker.db, event, over, store::status::OVER_QUOTA).await?;
+    }
+    let ids = store::insert_deliveries(&worker.db, event, now).await.context("creating deliveries")?;
     worker.publish_sends(&ids).await
 }
 
@@ -72,7 +102,13 @@ async fn deliver_to(worker: &Worker, event: &outbox::Model, recipients: &[String
 /// from the database a batch at a time in address order: memory stays flat
 /// whatever the town's size, and a replay recreates nothing (one delivery per
 /// event and address).
-async fn fan_out(worker: &Worker, event: &outbox::Model, town: Uuid, topic: Topic) -> anyhow::Result<()> {
+async fn fan_out(
+    worker: &Worker,
+    event: &outbox::Model,
+    town: Uuid,
+    topic: Topic,
+    quota: Option<u64>,
+) -> anyhow::Result<()> {
     let mut after = String::new();
     loop {
         let batch = audience::citizens_after(
@@ -85,7 +121,7 @@ async fn fan_out(worker: &Worker, event: &outbox::Model, town: Uuid, topic: Topi
         )
         .await?;
         let Some(last) = batch.last().cloned() else { break };
-        deliver_to(worker, event, &batch).await?;
+        deliver_to(worker, event, &batch, quota).await?;
         after = last;
     }
     if topic == Topic::NewConsultations || topic == Topic::Announcements {
@@ -95,7 +131,7 @@ async fn fan_out(worker: &Worker, event: &outbox::Model, town: Uuid, topic: Topi
                 audience::subscribers_after(&worker.db, town, topic, &after, DELIVERIES_PER_INSERT as u64)
                     .await?;
             let Some(last) = batch.last().cloned() else { break };
-            deliver_to(worker, event, &batch).await?;
+            deliver_to(worker, event, &batch, quota).await?;
             after = last;
         }
     }

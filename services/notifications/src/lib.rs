@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::preferences::configure(cfg);
     routes::unsubscribe::configure(cfg);
     routes::announcements::configure(cfg);
+    routes::deliveries::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -69,6 +70,7 @@ fn empty_openapi() -> utoipa::openapi::OpenApi {
         routes::preferences::put,
         routes::announcements::preview,
         routes::announcements::send,
+        routes::deliveries::list,
     ),
     components(schemas(
         routes::subscriptions::SubscribeBody,

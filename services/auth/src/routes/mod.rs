@@ -9,6 +9,7 @@ pub mod operator;
 pub mod operator_audit;
 pub mod operator_data;
 pub mod operator_domains;
+pub mod operator_quota;
 pub mod operator_towns;
 pub mod privacy;
 pub mod session;

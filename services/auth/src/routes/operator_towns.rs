@@ -59,6 +59,8 @@ pub struct TownDto {
     citizens: u64,
     consultations: u64,
     mails_sent_this_month: u64,
+    /// News mails allowed per month; none: no ceiling.
+    monthly_mail_quota: Option<i32>,
 }
 
 impl From<towns::TownUsage> for TownDto {
@@ -77,6 +79,7 @@ impl From<towns::TownUsage> for TownDto {
             citizens: u.citizens,
             consultations: u.consultations,
             mails_sent_this_month: u.mails_sent_this_month,
+            monthly_mail_quota: t.monthly_mail_quota,
         }
     }
 }

@@ -4,22 +4,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use common::TenantScope;
 use entity::{ballot, comment, consultation, delivery, proposal, response, support};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, QueryFilter, QuerySelect,
-    sea_query::{Expr, SimpleExpr},
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, QueryFilter, QuerySelect, sea_query::Expr};
 use uuid::Uuid;
-
-/// The calendar day (UTC) of a timestamp column, as `YYYY-MM-DD`.
-fn day_of(backend: DatabaseBackend, column: &str) -> SimpleExpr {
-    match backend {
-        DatabaseBackend::Postgres => {
-            Expr::cust(format!("to_char(\"{column}\" AT TIME ZONE 'UTC', 'YYYY-MM-DD')"))
-        }
-        // SQLite keeps UTC timestamps as ISO text: the day is its first ten characters.
-        _ => Expr::cust(format!("substr(\"{column}\", 1, 10)")),
-    }
-}
 
 /// Counts of one day or one consultation.
 #[derive(Debug, Default, Clone)]
@@ -43,7 +29,7 @@ macro_rules! grouped {
         $scope
             .find::<$module::Entity>()
             .select_only()
-            .column_as(day_of($backend, "created_at"), "day")
+            .column_as(common::db::day_of($backend, "created_at"), "day")
             .column($module::Column::$thread)
             .column($module::Column::$person)
             .column_as($module::Column::Id.count(), "n")
@@ -84,7 +70,7 @@ pub async fn since(
     let emails: Vec<(String, i64)> = scope
         .find::<delivery::Entity>()
         .select_only()
-        .column_as(day_of(backend, "sent_at"), "day")
+        .column_as(common::db::day_of(backend, "sent_at"), "day")
         .column_as(delivery::Column::Id.count(), "n")
         .filter(delivery::Column::SentAt.gte(from))
         .group_by(Expr::cust("day"))

@@ -1,9 +1,9 @@
 //! Creating deliveries and finding those waiting to be sent.
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use entity::{delivery, outbox};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement, TryInsertResult,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement, TryInsertResult,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -14,6 +14,54 @@ use super::{not_held, status};
 /// created; a recipient who already has one for this event gets nothing new.
 /// Ids are time-ordered (UUIDv7), so a fan-out's rows sit together in the
 /// primary key rather than scattered across it.
+/// Records deliveries that will not be sent (`status`: over the town's quota),
+/// so that the delivery log shows who did not get the mail and why.
+pub async fn insert_closed_deliveries(
+    db: &impl ConnectionTrait,
+    event: &outbox::Model,
+    recipients: &[String],
+    status: &str,
+) -> Result<(), DbErr> {
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let rows = recipients.iter().map(|recipient| delivery::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(event.tenant_id),
+        event_id: Set(event.id),
+        recipient: Set(recipient.clone()),
+        status: Set(status.to_owned()),
+        attempts: Set(0),
+        last_error: Set(None),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        enqueued_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        sent_at: Set(None),
+    });
+    delivery::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([delivery::Column::EventId, delivery::Column::Recipient])
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
+}
+
+/// How many mails the town has had made this calendar month (UTC), those
+/// never meant to go (over quota, unsubscribed) aside: one query.
+pub async fn made_this_month(db: &impl ConnectionTrait, tenant: Uuid) -> Result<u64, DbErr> {
+    let now = Utc::now();
+    let month_start =
+        now.date_naive().with_day(1).and_then(|d| d.and_hms_opt(0, 0, 0)).map_or(now, |t| t.and_utc());
+    delivery::Entity::find()
+        .filter(delivery::Column::TenantId.eq(tenant))
+        .filter(delivery::Column::CreatedAt.gte(month_start))
+        .filter(delivery::Column::Status.is_not_in([status::OVER_QUOTA, status::UNSUBSCRIBED]))
+        .count(db)
+        .await
+}
+
 pub async fn insert_deliveries(
     db: &impl ConnectionTrait,
     event: &outbox::Model,

@@ -8,12 +8,16 @@ mod attempts;
 pub mod audience;
 mod deliveries;
 mod events;
+pub mod log;
 pub mod subscriptions;
 
 pub use attempts::{
     AttemptResult, lease_many, lock_many, mark_sent_many, mark_unsubscribed_many, record_attempt,
 };
-pub use deliveries::{due_deliveries, insert_deliveries, mark_enqueued, queued_for_event};
+pub use deliveries::{
+    due_deliveries, insert_closed_deliveries, insert_deliveries, made_this_month, mark_enqueued,
+    queued_for_event,
+};
 pub use events::{event, mark_processed, mark_relayed, relay_batch, stalled_events};
 
 /// Delivery states.
@@ -24,6 +28,8 @@ pub mod status {
     pub const DEAD: &str = "dead";
     /// Not sent: the recipient unsubscribed after the fan-out began.
     pub const UNSUBSCRIBED: &str = "unsubscribed";
+    /// Not sent: the town had reached its monthly quota.
+    pub const OVER_QUOTA: &str = "over_quota";
 }
 
 /// Deliveries no worker holds a lease on at `now`.
