@@ -541,3 +541,62 @@ async fn the_monthly_quota_holds_news_back_and_the_delivery_log_says_so() {
     let ours = towns.as_array().unwrap().iter().find(|t| t["id"] == json!(town)).unwrap();
     assert_eq!(ours["monthly_mail_quota"], 3);
 }
+
+#[tokio::test]
+async fn three_days_before_closing_those_who_have_not_taken_part_are_reminded_once() {
+    use std::sync::Arc;
+    let app = spawn_app().await;
+    let sink = SmtpSink::start().await;
+    let worker = crate::mail::worker(&app, &sink, Arc::new(notifications::queue::MemoryQueue::new()));
+    app.create_town("hanches", "28191", "active").await;
+    let host = TestApp::town_host("hanches");
+    let admin = staff(&app, &host, "admin").await;
+    subscribers(&app, &host, "abonne", 1).await;
+    let people = citizens_named(&app, &host, "habitant", 3).await;
+    for who in &people[..2] {
+        send(
+            app.request(Method::PUT, &host, "/api/v1/me/notifications")
+                .bearer_auth(who)
+                .json(&json!({ "new_consultations": "immediate" })),
+        )
+        .await;
+    }
+    let now = chrono::Utc::now();
+    let mut ids = Vec::new();
+    for (title, days) in [("Bientôt finie", 2), ("Encore longtemps", 5)] {
+        let body =
+            json!({ "title": title, "kind": "proposals", "closes_at": now + chrono::Duration::days(days) });
+        let (_, c) = send(app.post(&host, "/api/v1/consultations").bearer_auth(&admin).json(&body)).await;
+        let id = c["id"].as_str().unwrap().to_owned();
+        send(app.post(&host, &format!("/api/v1/consultations/{id}/publish")).bearer_auth(&admin)).await;
+        ids.push(id);
+    }
+    // One citizen has taken part already.
+    let idea = json!({ "title": "Un banc", "body": "Place de l’église." });
+    assert_eq!(
+        send(
+            app.post(&host, &format!("/api/v1/consultations/{}/proposals", ids[0]))
+                .bearer_auth(&people[0])
+                .json(&idea)
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+
+    assert_eq!(notifications::reminders::remind_closing(&worker, now).await.unwrap(), 1);
+    assert_eq!(notifications::reminders::remind_closing(&worker, now).await.unwrap(), 0, "once only");
+    crate::mail::drain(&worker).await;
+    let subject = "Plus que quelques jours : Bientôt finie";
+    let got: Vec<usize> =
+        ["abonne0@example.fr", "habitant0@example.fr", "habitant1@example.fr", "habitant2@example.fr"]
+            .iter()
+            .map(|to| count(&sink, to, subject))
+            .collect();
+    assert_eq!(got, [1, 0, 1, 0], "subscriber, took part, wants news, weekly default");
+    assert!(
+        sink.received()
+            .iter()
+            .all(|m| subject_of(m).as_deref() != Some("Plus que quelques jours : Encore longtemps"))
+    );
+}

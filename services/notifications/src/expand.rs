@@ -47,7 +47,14 @@ pub async fn expand_event(worker: &Worker, event_id: Uuid) -> anyhow::Result<()>
         _ => None,
     };
     match (payload, town, topic) {
-        (Some(_), Some(town), Some(topic)) if everyone => fan_out(worker, &event, town, topic, quota).await?,
+        (Some(_), Some(town), Some(topic)) if everyone => {
+            let not_participants_of = event
+                .payload
+                .pointer("/audience/not_participants_of")
+                .and_then(|v| v.as_str())
+                .and_then(|s| Uuid::parse_str(s).ok());
+            fan_out(worker, &event, Audience { town, topic, not_participants_of }, quota).await?
+        }
         (Some(payload), town, topic) => {
             let recipients = normalised(payload.recipients);
             // Sending starts with the first chunk while the rest are still being created.
@@ -102,13 +109,21 @@ async fn deliver_to(
 /// from the database a batch at a time in address order: memory stays flat
 /// whatever the town's size, and a replay recreates nothing (one delivery per
 /// event and address).
+/// Who an event for everyone reaches.
+struct Audience {
+    town: Uuid,
+    topic: Topic,
+    /// Left out: those who took part in this consultation already.
+    not_participants_of: Option<Uuid>,
+}
+
 async fn fan_out(
     worker: &Worker,
     event: &outbox::Model,
-    town: Uuid,
-    topic: Topic,
+    to: Audience,
     quota: Option<u64>,
 ) -> anyhow::Result<()> {
+    let Audience { town, topic, not_participants_of } = to;
     let mut after = String::new();
     loop {
         let batch = audience::citizens_after(
@@ -116,6 +131,7 @@ async fn fan_out(
             town,
             topic,
             Timing::Immediate,
+            not_participants_of,
             &after,
             DELIVERIES_PER_INSERT as u64,
         )

@@ -21,6 +21,7 @@ pub mod mailer;
 pub mod metrics;
 pub mod queue;
 pub mod relay_wakeup;
+pub mod reminders;
 pub mod render;
 pub mod render_account;
 pub mod routes;

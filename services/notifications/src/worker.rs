@@ -41,6 +41,8 @@ pub struct WorkerSettings {
     /// Polling period of the relay when nothing wakes it earlier.
     pub relay_every: Duration,
     pub sweep_every: Duration,
+    /// How often scheduled mail (closing reminders) is looked for.
+    pub schedule_every: Duration,
 }
 
 impl WorkerSettings {
@@ -67,6 +69,7 @@ impl WorkerSettings {
                 DatabaseKind::Sqlite => Duration::from_millis(50),
             },
             sweep_every: (visibility / 4).clamp(Duration::from_millis(500), Duration::from_secs(5)),
+            schedule_every: Duration::from_secs(60),
         }
     }
 }
@@ -210,6 +213,13 @@ impl Worker {
                 async move { w.sweep_once().await.map(|_| ()) }
             }
         }));
+        let schedule = tokio::spawn(every(self.settings.schedule_every, stop.clone(), {
+            let w = self.clone();
+            move || {
+                let w = w.clone();
+                async move { crate::reminders::remind_closing(&w, chrono::Utc::now()).await.map(|_| ()) }
+            }
+        }));
         // Up to `jobs_per_receive` jobs in flight; a free slot takes the next job at
         // once, rather than waiting for the slowest job of a round.
         let slots = Arc::new(Semaphore::new(self.settings.jobs_per_receive));
@@ -251,7 +261,7 @@ impl Worker {
         }
         // Graceful stop: the jobs in hand finish (or stay unacknowledged for another worker).
         let _ = slots.acquire_many(self.settings.jobs_per_receive as u32).await;
-        let _ = tokio::join!(relay, sweep);
+        let _ = tokio::join!(relay, sweep, schedule);
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use entity::{mail_suppression, notification_preference, subscription, user};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, ExprTrait, Func, Query, SelectStatement},
+    sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -32,13 +32,46 @@ fn preference_column(topic: Topic) -> Option<notification_preference::Column> {
     }
 }
 
+/// Who has taken part in the consultation: answered, proposed, supported, voted or commented.
+fn participants(tenant: Uuid, consultation: Uuid) -> [SelectStatement; 5] {
+    let of = |table: &str, col: &str| {
+        Query::select()
+            .column(Alias::new(col))
+            .from(Alias::new(table))
+            .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant))
+            .and_where(Expr::col(Alias::new("consultation_id")).eq(consultation))
+            .to_owned()
+    };
+    let proposals = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("proposals"))
+        .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant))
+        .and_where(Expr::col(Alias::new("consultation_id")).eq(consultation))
+        .to_owned();
+    let supports = Query::select()
+        .column(Alias::new("user_id"))
+        .from(Alias::new("supports"))
+        .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant))
+        .and_where(Expr::col(Alias::new("proposal_id")).in_subquery(proposals))
+        .to_owned();
+    [
+        of("responses", "user_id"),
+        of("proposals", "author_id"),
+        of("ballots", "user_id"),
+        of("comments", "author_id"),
+        supports,
+    ]
+}
+
 /// The next `n` addresses after `after` of the town's citizens who want
-/// `topic` with `timing` (their choice, or the default), not unsubscribed.
+/// `topic` with `timing` (their choice, or the default), not unsubscribed,
+/// and, with `not_participants_of`, who have not taken part in that consultation.
 pub async fn citizens_after(
     conn: &impl ConnectionTrait,
     tenant: Uuid,
     topic: Topic,
     timing: Timing,
+    not_participants_of: Option<Uuid>,
     after: &str,
     n: u64,
 ) -> Result<Vec<String>, DbErr> {
@@ -55,6 +88,11 @@ pub async fn citizens_after(
         .and_where(Expr::col((user::Entity, user::Column::EmailVerifiedAt)).is_not_null())
         .and_where(Expr::col((user::Entity, user::Column::Email)).gt(after))
         .and_where(Expr::col((user::Entity, user::Column::Email)).not_in_subquery(suppressed(tenant, topic)));
+    if let Some(consultation) = not_participants_of {
+        for took_part in participants(tenant, consultation) {
+            query.and_where(Expr::col((user::Entity, user::Column::Id)).not_in_subquery(took_part));
+        }
+    }
     if let Some(column) = preference_column(topic) {
         let default = Preferences::default().timing(topic).as_str();
         let chosen =
