@@ -600,3 +600,120 @@ async fn three_days_before_closing_those_who_have_not_taken_part_are_reminded_on
             .all(|m| subject_of(m).as_deref() != Some("Plus que quelques jours : Encore longtemps"))
     );
 }
+
+#[tokio::test]
+async fn the_weekly_digest_gathers_each_readers_week_once() {
+    use std::sync::Arc;
+    let app = spawn_app().await;
+    let sink = SmtpSink::start().await;
+    let worker = crate::mail::worker(&app, &sink, Arc::new(notifications::queue::MemoryQueue::new()));
+    app.create_town("hanches", "28191", "active").await;
+    let host = TestApp::town_host("hanches");
+    let admin = staff(&app, &host, "admin").await;
+    subscribers(&app, &host, "abonne", 1).await;
+    // hebdo0: the defaults; hebdo1: everything weekly; hebdo2: everything at once; hebdo3: results only, weekly.
+    let people = citizens_named(&app, &host, "hebdo", 4).await;
+    let put = |who: &String, prefs: serde_json::Value| {
+        let req =
+            app.request(Method::PUT, &host, "/api/v1/me/notifications").bearer_auth(who.clone()).json(&prefs);
+        async move { assert_eq!(send(req).await.0, StatusCode::OK) }
+    };
+    put(&people[1], json!({ "digest": "weekly" })).await;
+    put(&people[2], json!({ "digest": "immediate" })).await;
+    put(&people[3], json!({ "digest": "off", "results": "weekly" })).await;
+
+    // The week: a consultation opens, hebdo1 proposes and comments, is answered and replied to, results come out.
+    let id = publish(&app, &host, &admin, "Le jardin").await;
+    let c = format!("/api/v1/consultations/{id}");
+    let (_, idea) = send(
+        app.post(&host, &format!("{c}/proposals"))
+            .bearer_auth(&people[1])
+            .json(&json!({ "title": "Des bancs", "body": "À l’ombre." })),
+    )
+    .await;
+    let answer = json!({ "status": "accepted", "answer": "Posés en mai." });
+    assert_eq!(
+        send(
+            app.post(&host, &format!("/api/v1/proposals/{}/answer", idea["id"].as_str().unwrap()))
+                .bearer_auth(&admin)
+                .json(&answer)
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let (_, top) = send(
+        app.post(&host, &format!("{c}/comments"))
+            .bearer_auth(&people[1])
+            .json(&json!({ "body": "Et de l’eau ?" })),
+    )
+    .await;
+    send(
+        app.post(&host, &format!("{c}/comments"))
+            .bearer_auth(&people[2])
+            .json(&json!({ "body": "Oui !", "parent_id": top["id"] })),
+    )
+    .await;
+    send(app.post(&host, &format!("{c}/close")).bearer_auth(&admin)).await;
+    assert_eq!(
+        send(app.post(&host, &format!("{c}/results")).bearer_auth(&admin).json(&json!({ "body": "Merci." })))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    crate::mail::drain(&worker).await;
+
+    // A Monday after 08:00 in Paris whose digest covers this week.
+    let now = chrono::Utc::now();
+    let monday = (0..15)
+        .map(|d| (now.date_naive() + chrono::Duration::days(d)).and_hms_opt(12, 0, 0).unwrap().and_utc())
+        .find(|t| {
+            notifications::digest::due("Europe/Paris", *t).is_some_and(|(_, w)| w.from <= now && now < w.to)
+        })
+        .unwrap();
+    assert_eq!(notifications::digest::schedule(&worker, monday).await.unwrap(), 1);
+    assert_eq!(
+        notifications::digest::schedule(&worker, monday).await.unwrap(),
+        0,
+        "a repeated run records nothing"
+    );
+    crate::mail::drain(&worker).await;
+
+    let subject = "Cette semaine à Hanches";
+    let got: Vec<usize> = ["hebdo0", "hebdo1", "hebdo2", "hebdo3", "abonne0"]
+        .iter()
+        .map(|p| count(&sink, &format!("{p}@example.fr"), subject))
+        .collect();
+    assert_eq!(
+        got,
+        [1, 1, 0, 0, 0],
+        "defaults, all weekly, all immediate, weekly results without any, subscriber"
+    );
+    let body_of = |to: &str| {
+        let mail = sink
+            .received()
+            .into_iter()
+            .find(|m| m.to == [to] && subject_of(m).as_deref() == Some(subject))
+            .unwrap();
+        mail_parser::MessageParser::default().parse(&mail.data).unwrap().body_text(0).unwrap().into_owned()
+    };
+    let full = body_of("hebdo1@example.fr");
+    for part in [
+        "Nouvelles consultations",
+        "Le jardin",
+        "Résultats",
+        "1 réponse(s) à vos commentaires",
+        "« Des bancs » : Posés en mai.",
+    ] {
+        assert!(full.contains(part), "{part} missing from {full}");
+    }
+    let light = body_of("hebdo0@example.fr");
+    assert!(light.contains("Le jardin") && !light.contains("Résultats"), "{light}");
+    let nothing = entity::delivery::Entity::find()
+        .filter(entity::delivery::Column::Recipient.eq("hebdo3@example.fr"))
+        .filter(entity::delivery::Column::Status.eq("nothing_new"))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(nothing.len(), 1, "a reader with nothing new gets no mail");
+}

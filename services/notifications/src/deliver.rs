@@ -14,7 +14,9 @@ use uuid::Uuid;
 use crate::{
     backoff::retry_delay,
     compose::{Draft, MailPayload, Sender, compose, draft},
+    digest::{self, Window},
     mailer::SendError,
+    render::MailTemplate,
     store::{self, AttemptResult, audience},
     topics::Topic,
     worker::Worker,
@@ -48,6 +50,10 @@ pub struct Prepared {
     /// The payload and its mail rendered once for the whole batch.
     mail: Result<(MailPayload, Draft), SendError>,
     town: Option<tenant::Model>,
+    /// The kind of mail, for unsubscribes.
+    topic: Option<Topic>,
+    /// A digest's week: each reader's mail is written when sent.
+    digest: Option<Window>,
 }
 
 /// Sends the deliveries of the batch this worker can take, a few at a time; a
@@ -87,9 +93,10 @@ async fn send_and_record(
         }
     }
     let taken = without_unsubscribed(worker, db, taken, &prepared).await?;
+    let (taken, written) = digests(worker, db, taken, &prepared).await?;
     let outcomes: Vec<(delivery::Model, AttemptResult)> = stream::iter(taken)
         .map(|d| {
-            let p = prepared.get(&d.event_id).cloned();
+            let p = written.get(&d.id).cloned().or_else(|| prepared.get(&d.event_id).cloned());
             async move {
                 let result = attempt(worker, &d, p.as_deref()).await;
                 (d, result)
@@ -122,8 +129,7 @@ async fn without_unsubscribed(
 ) -> anyhow::Result<Vec<delivery::Model>> {
     let mut stopped = Vec::new();
     for (event_id, ready) in prepared {
-        let (Some(town), Ok((payload, _))) = (&ready.town, &ready.mail) else { continue };
-        let Some(topic) = payload.topic.as_deref().and_then(Topic::parse) else { continue };
+        let (Some(town), Some(topic)) = (&ready.town, ready.topic) else { continue };
         let recipients: Vec<String> =
             taken.iter().filter(|d| d.event_id == *event_id).map(|d| d.recipient.clone()).collect();
         let gone = audience::unsubscribed(&worker.db, town.id, topic, &recipients).await?;
@@ -131,32 +137,85 @@ async fn without_unsubscribed(
             taken.iter().filter(|d| d.event_id == *event_id && gone.contains(&d.recipient)).map(|d| d.id),
         );
     }
-    store::mark_unsubscribed_many(db, &stopped, Utc::now()).await?;
+    store::close_many(db, &stopped, store::status::UNSUBSCRIBED, Utc::now()).await?;
     Ok(taken.into_iter().filter(|d| !stopped.contains(&d.id)).collect())
+}
+
+/// Writes each digest of the batch for its reader (a fixed number of queries
+/// per event and batch); a reader whose week holds nothing gets no mail.
+async fn digests(
+    worker: &Worker,
+    db: &impl ConnectionTrait,
+    taken: Vec<delivery::Model>,
+    prepared: &HashMap<Uuid, Arc<Prepared>>,
+) -> anyhow::Result<(Vec<delivery::Model>, HashMap<Uuid, Arc<Prepared>>)> {
+    let mut written = HashMap::new();
+    let mut empty = Vec::new();
+    for (event_id, ready) in prepared {
+        let (Some(town), Some(window)) = (&ready.town, ready.digest) else { continue };
+        let mine: Vec<&delivery::Model> = taken.iter().filter(|d| d.event_id == *event_id).collect();
+        let recipients: Vec<String> = mine.iter().map(|d| d.recipient.clone()).collect();
+        let site = format!(
+            "{}://{}.{}",
+            worker.config.public_url_scheme.as_str(),
+            town.slug,
+            worker.config.platform_domain
+        );
+        let mut texts = digest::write(&worker.db, town, &site, window, &recipients).await?;
+        let sender = Sender { config: &worker.config, signing_key: &worker.signing_key, town: Some(town) };
+        for d in mine {
+            let Some(Some((subject, body))) = texts.remove(&d.recipient) else {
+                empty.push(d.id);
+                continue;
+            };
+            let payload = MailPayload {
+                recipients: Vec::new(),
+                locale: Default::default(),
+                topic: Some(Topic::Digest.as_str().to_owned()),
+                mail: MailTemplate::Notice { subject, body },
+            };
+            let mail = draft(&sender, &payload).map(|d| (payload, d));
+            let one = Prepared { mail, town: Some(town.clone()), topic: Some(Topic::Digest), digest: None };
+            written.insert(d.id, Arc::new(one));
+        }
+    }
+    store::close_many(db, &empty, store::status::NOTHING_NEW, Utc::now()).await?;
+    Ok((taken.into_iter().filter(|d| !empty.contains(&d.id)).collect(), written))
 }
 
 async fn prepare(worker: &Worker, event_id: Uuid) -> anyhow::Result<Prepared> {
     let Some(event) = store::event(&worker.db, event_id).await? else {
-        return Ok(Prepared { mail: Err(SendError::Permanent("event deleted".into())), town: None });
+        return Ok(Prepared {
+            mail: Err(SendError::Permanent("event deleted".into())),
+            town: None,
+            topic: None,
+            digest: None,
+        });
     };
     let town = match event.tenant_id {
         Some(id) => tenant::Entity::find_by_id(id).one(&worker.db).await?,
         None => None,
     };
     let sender = Sender { config: &worker.config, signing_key: &worker.signing_key, town: town.as_ref() };
-    let mail = MailPayload::of(&event).and_then(|mut payload| {
+    let parsed = MailPayload::of(&event);
+    let topic = parsed.as_ref().ok().and_then(|p| p.topic.as_deref()).and_then(Topic::parse);
+    let digest = match parsed.as_ref().map(|p| &p.mail) {
+        Ok(MailTemplate::Digest { from, to }) => Some(Window { from: *from, to: *to }),
+        _ => None,
+    };
+    let mail = parsed.and_then(|mut payload| {
         // The recipients were expanded already; only the content is kept.
         payload.recipients = Vec::new();
         draft(&sender, &payload).map(|d| (payload, d))
     });
-    Ok(Prepared { mail, town })
+    Ok(Prepared { mail, town, topic, digest })
 }
 
 async fn attempt(worker: &Worker, d: &delivery::Model, prepared: Option<&Prepared>) -> AttemptResult {
     let sent = match prepared {
         None => Err(SendError::Permanent("event missing".into())),
         Some(Prepared { mail: Err(e), .. }) => Err(e.clone()),
-        Some(Prepared { mail: Ok((payload, draft)), town }) => {
+        Some(Prepared { mail: Ok((payload, draft)), town, .. }) => {
             let sender =
                 Sender { config: &worker.config, signing_key: &worker.signing_key, town: town.as_ref() };
             match compose(&sender, payload, draft, &d.recipient) {

@@ -14,6 +14,7 @@ use utoipa::OpenApi;
 pub mod backoff;
 pub mod compose;
 pub mod deliver;
+pub mod digest;
 pub mod encoded;
 pub mod expand;
 pub mod job;

@@ -14,6 +14,8 @@ pub enum MailTemplate {
     /// An account mail with a one-time link; the worker derives the link's token
     /// from `token_id`, so the event never holds it.
     AccountLink { purpose: Purpose, token_id: Uuid, host: String, name: String },
+    /// The weekly digest of the week from `from` to `to`, written for each reader when sent.
+    Digest { from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc> },
 }
 
 /// A message ready for the envelope.
@@ -95,6 +97,9 @@ pub fn render(
         }
         MailTemplate::AccountLink { .. } => {
             Err(askama::Error::Custom("account links are rendered by render_account, with their URL".into()))
+        }
+        MailTemplate::Digest { .. } => {
+            Err(askama::Error::Custom("a digest is written for each reader when it is sent".into()))
         }
     }
 }

@@ -41,7 +41,7 @@ pub struct WorkerSettings {
     /// Polling period of the relay when nothing wakes it earlier.
     pub relay_every: Duration,
     pub sweep_every: Duration,
-    /// How often scheduled mail (closing reminders) is looked for.
+    /// How often scheduled mail (closing reminders, weekly digests) is looked for.
     pub schedule_every: Duration,
 }
 
@@ -217,7 +217,11 @@ impl Worker {
             let w = self.clone();
             move || {
                 let w = w.clone();
-                async move { crate::reminders::remind_closing(&w, chrono::Utc::now()).await.map(|_| ()) }
+                async move {
+                    let now = chrono::Utc::now();
+                    crate::reminders::remind_closing(&w, now).await?;
+                    crate::digest::schedule(&w, now).await.map(|_| ())
+                }
             }
         }));
         // Up to `jobs_per_receive` jobs in flight; a free slot takes the next job at

@@ -79,17 +79,19 @@ pub async fn mark_sent_many(
         .map(|_| ())
 }
 
-/// Closes deliveries whose recipient unsubscribed since the fan-out began: never sent.
-pub async fn mark_unsubscribed_many(
+/// Closes deliveries that will never be sent, with the reason as their
+/// `status` (unsubscribed since the fan-out began, a digest with nothing new).
+pub async fn close_many(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
+    closed_as: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     if ids.is_empty() {
         return Ok(());
     }
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(status::UNSUBSCRIBED))
+        .col_expr(delivery::Column::Status, Expr::value(closed_as))
         .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
         .filter(delivery::Column::Id.is_in(ids.iter().copied()))

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use entity::{mail_suppression, notification_preference, subscription, user};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -100,6 +100,20 @@ pub async fn citizens_after(
         query.and_where(Expr::expr(chosen).eq(timing.as_str()));
     } else if timing != Timing::Immediate {
         return Ok(Vec::new());
+    } else if topic == Topic::Digest {
+        // A digest is for those who put something in it.
+        let mut some_weekly = Condition::any();
+        for t in [Topic::NewConsultations, Topic::Results, Topic::Replies, Topic::ProposalAnswers] {
+            if let Some(column) = preference_column(t) {
+                let default = Preferences::default().timing(t).as_str();
+                let chosen = Func::coalesce([
+                    Expr::col((notification_preference::Entity, column)),
+                    Expr::val(default),
+                ]);
+                some_weekly = some_weekly.add(Expr::expr(chosen).eq(Timing::Weekly.as_str()));
+            }
+        }
+        query.cond_where(some_weekly);
     }
     query.order_by((user::Entity, user::Column::Email), sea_orm::Order::Asc).limit(n);
     emails(conn, &query).await

@@ -11,9 +11,7 @@ mod events;
 pub mod log;
 pub mod subscriptions;
 
-pub use attempts::{
-    AttemptResult, lease_many, lock_many, mark_sent_many, mark_unsubscribed_many, record_attempt,
-};
+pub use attempts::{AttemptResult, close_many, lease_many, lock_many, mark_sent_many, record_attempt};
 pub use deliveries::{
     due_deliveries, insert_closed_deliveries, insert_deliveries, made_this_month, mark_enqueued,
     queued_for_event,
@@ -28,6 +26,8 @@ pub mod status {
     pub const DEAD: &str = "dead";
     /// Not sent: the recipient unsubscribed after the fan-out began.
     pub const UNSUBSCRIBED: &str = "unsubscribed";
+    /// Not sent: the week held nothing for this reader's digest.
+    pub const NOTHING_NEW: &str = "nothing_new";
     /// Not sent: the town had reached its monthly quota.
     pub const OVER_QUOTA: &str = "over_quota";
 }
