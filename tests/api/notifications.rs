@@ -254,7 +254,7 @@ async fn one_click_unsubscribe_from_the_raw_headers() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(status_of().await, "unsubscribed");
+    assert_eq!(status_of().await, "confirmed", "only that kind of mail stops");
     publish(&app, &host, &admin, "Second").await;
     settle(&sink, "Nouvelle consultation : Second", 0).await;
     assert_eq!(count(&sink, "abonne@example.fr", "Nouvelle consultation : Second"), 0);
@@ -268,6 +268,7 @@ async fn one_click_unsubscribe_from_the_raw_headers() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(status_of().await, "unsubscribed");
     let all = entity::mail_suppression::Entity::find()
         .filter(entity::mail_suppression::Column::Email.eq("abonne@example.fr"))
         .filter(entity::mail_suppression::Column::Topic.eq("all"))

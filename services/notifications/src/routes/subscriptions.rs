@@ -27,7 +27,7 @@ const CONFIRM_TTL: Duration = Duration::hours(48);
 
 /// The words a person agrees to, recorded with their consent.
 pub const CONSENT_WORDING: &str = "J’accepte de recevoir par e-mail l’annonce des nouvelles consultations \
-de la commune. Je peux me désabonner à tout moment par le lien présent dans chaque message.";
+et les annonces de la commune. Je peux me désabonner à tout moment par le lien présent dans chaque message.";
 
 /// A request to hear of new consultations.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -120,7 +120,7 @@ pub async fn confirm(
 }
 
 /// Records that `email` wants no more `topic` (or nothing at all, `None`)
-/// from the town; a subscription for new consultations ends with it.
+/// from the town; "nothing at all" also ends the subscription.
 pub async fn unsubscribe(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
@@ -147,7 +147,7 @@ pub async fn unsubscribe(
         )
         .exec_without_returning(conn)
         .await?;
-    if matches!(topic, None | Some(Topic::NewConsultations)) {
+    if topic.is_none() {
         subscription::Entity::update_many()
             .col_expr(subscription::Column::Status, Expr::value("unsubscribed"))
             .col_expr(subscription::Column::UnsubscribedAt, Expr::value(now))
