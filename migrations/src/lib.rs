@@ -18,6 +18,8 @@ mod m20261127_000013_comments_and_results;
 mod m20261127_000014_moderation_and_demo;
 mod m20261127_000015_subscriptions_and_preferences;
 mod m20261127_000016_mail_quotas;
+mod m20261127_000017_town_branding;
+mod m20261127_000018_mail_language;
 mod schema_util;
 
 /// Every migration, in order.
@@ -43,6 +45,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000014_moderation_and_demo::Migration),
             Box::new(m20261127_000015_subscriptions_and_preferences::Migration),
             Box::new(m20261127_000016_mail_quotas::Migration),
+            Box::new(m20261127_000017_town_branding::Migration),
+            Box::new(m20261127_000018_mail_language::Migration),
         ]
     }
 }

@@ -149,7 +149,7 @@ async fn preferences_are_checked_and_honoured() {
     let (_, prefs) = send(app.get(&host, "/api/v1/me/notifications").bearer_auth(&people[0])).await;
     assert_eq!(
         prefs,
-        json!({ "new_consultations": "weekly", "results": "immediate", "replies": "immediate", "proposal_answers": "immediate" })
+        json!({ "new_consultations": "weekly", "results": "immediate", "replies": "immediate", "proposal_answers": "immediate", "language": "fr" })
     );
     let bad = json!({ "results": "parfois", "replies": 3, "new_consultations": "off" });
     let (status, err) =
@@ -168,7 +168,7 @@ async fn preferences_are_checked_and_honoured() {
     .await;
     assert_eq!(
         quiet,
-        json!({ "new_consultations": "off", "results": "immediate", "replies": "off", "proposal_answers": "off" })
+        json!({ "new_consultations": "off", "results": "immediate", "replies": "off", "proposal_answers": "off", "language": "fr" })
     );
 
     // Replies off: the reply sends nothing; back on, it does.
@@ -459,6 +459,7 @@ async fn subscribers(app: &TestApp, host: &str, prefix: &str, n: usize) {
             consent_ip: Set(None),
             confirmed_at: Set(Some(now)),
             unsubscribed_at: Set(None),
+            language: Set("fr".into()),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -717,4 +718,75 @@ async fn the_weekly_digest_gathers_each_readers_week_once() {
         .await
         .unwrap();
     assert_eq!(nothing.len(), 1, "a reader with nothing new gets no mail");
+}
+
+#[tokio::test]
+async fn mails_wear_the_towns_look_and_speak_each_readers_language() {
+    let (app, sink, host) = town_app().await;
+    let admin = staff(&app, &host, "admin").await;
+    let bad = json!({ "logo_url": "http://hanches.fr/logo.png", "color": "red" });
+    let (status, err) =
+        send(app.request(Method::PUT, &host, "/api/v1/admin/branding").bearer_auth(&admin).json(&bad)).await;
+    let fields: Vec<&str> =
+        err["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!((status, fields), (StatusCode::BAD_REQUEST, vec!["logo_url", "color"]));
+    let look = json!({ "logo_url": "https://hanches.fr/logo.png", "color": "#0A7A3B" });
+    let (status, set) =
+        send(app.request(Method::PUT, &host, "/api/v1/admin/branding").bearer_auth(&admin).json(&look)).await;
+    assert_eq!((status, set["color"].as_str()), (StatusCode::OK, Some("#0a7a3b")));
+
+    let people = citizens_named(&app, &host, "lectrice", 2).await;
+    let (_, prefs) = send(
+        app.request(Method::PUT, &host, "/api/v1/me/notifications")
+            .bearer_auth(&people[0])
+            .json(&json!({ "new_consultations": "immediate", "language": "en" })),
+    )
+    .await;
+    assert_eq!(prefs["language"], "en");
+    let (status, _) = send(
+        app.request(Method::PUT, &host, "/api/v1/me/notifications")
+            .bearer_auth(&people[1])
+            .json(&json!({ "language": "de" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    send(
+        app.request(Method::PUT, &host, "/api/v1/me/notifications")
+            .bearer_auth(&people[1])
+            .json(&json!({ "new_consultations": "immediate" })),
+    )
+    .await;
+    // A subscriber whose browser speaks English.
+    let (status, _) = send(
+        app.post(&host, "/api/v1/subscriptions")
+            .header("Accept-Language", "en-GB,en;q=0.8")
+            .json(&json!({ "email": "reader@example.org" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let token = link_token(&sink, "reader@example.org", "/subscriptions/confirm").await;
+    send(app.post(&host, "/api/v1/subscriptions/confirm").json(&json!({ "token": token }))).await;
+
+    publish(&app, &host, &admin, "Le lavoir").await;
+    let subject = "Nouvelle consultation : Le lavoir";
+    settle(&sink, subject, 3).await;
+    let html_of = |to: &str| {
+        let mail = sink
+            .received()
+            .into_iter()
+            .find(|m| m.to == [to] && subject_of(m).as_deref() == Some(subject))
+            .expect(to);
+        mail_parser::MessageParser::default().parse(&mail.data).unwrap().body_html(0).unwrap().into_owned()
+    };
+    for (to, english) in
+        [("lectrice0@example.fr", true), ("lectrice1@example.fr", false), ("reader@example.org", true)]
+    {
+        let html = html_of(to);
+        assert!(
+            html.contains("src=\"https://hanches.fr/logo.png\"") && html.contains("#0a7a3b"),
+            "{to}: {html}"
+        );
+        assert_eq!(html.contains(">Unsubscribe<"), english, "{to}: {html}");
+        assert_eq!(html.contains(">Se désabonner<"), !english, "{to}: {html}");
+    }
 }

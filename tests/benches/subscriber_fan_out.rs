@@ -90,6 +90,7 @@ async fn main() {
             consent_ip: Set(None),
             confirmed_at: Set(Some(now)),
             unsubscribed_at: Set(None),
+            language: Set("fr".into()),
             created_at: Set(now),
             updated_at: Set(now),
         })

@@ -11,6 +11,8 @@ pub struct Model {
     pub results: String,
     pub replies: String,
     pub proposal_answers: String,
+    /// `fr` or `en`: the language of the person's mails.
+    pub language: String,
     pub updated_at: DateTimeUtc,
 }
 

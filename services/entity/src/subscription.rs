@@ -20,6 +20,8 @@ pub struct Model {
     pub consent_ip: Option<String>,
     pub confirmed_at: Option<DateTimeUtc>,
     pub unsubscribed_at: Option<DateTimeUtc>,
+    /// `fr` or `en`: the browser's language when the address subscribed.
+    pub language: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -22,6 +22,10 @@ pub struct Model {
     pub rejection_reason: Option<String>,
     /// News mails the town may send per calendar month (UTC); none: no ceiling.
     pub monthly_mail_quota: Option<i32>,
+    /// The town's logo in its mails: an https address.
+    pub logo_url: Option<String>,
+    /// The town's colour in its mails: `#rrggbb`.
+    pub brand_color: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -67,6 +71,8 @@ impl ActiveModel {
             tokens_valid_after: Set(None),
             rejection_reason: Set(None),
             monthly_mail_quota: Set(None),
+            logo_url: Set(None),
+            brand_color: Set(None),
         }
     }
 }

@@ -87,14 +87,19 @@ pub fn draft(sender: &Sender<'_>, payload: &MailPayload) -> Result<Draft, SendEr
     let permanent = |what: &str, e: &dyn std::fmt::Display| SendError::Permanent(format!("{what}: {e}"));
     let sender_name = sender.town.map_or_else(|| "Participation".to_owned(), |t| town_sender_name(&t.name));
     let personal_link = payload.topic.is_some() && sender.town.is_some();
+    let brand = render::Brand::of(sender.town);
     let rendered = match &payload.mail {
         MailTemplate::AccountLink { purpose, token_id, host, name } => {
             let url = one_time::link(sender.config, host, *purpose, sender.signing_key, *token_id);
-            render_account(*purpose, &url, &header_text(name), payload.locale, &sender_name)
+            render_account(*purpose, &url, &header_text(name), payload.locale, &sender_name, &brand)
         }
-        template => {
-            render::render(template, payload.locale, &sender_name, personal_link.then_some(LINK_PLACEHOLDER))
-        }
+        template => render::render(
+            template,
+            payload.locale,
+            &sender_name,
+            &brand,
+            personal_link.then_some(LINK_PLACEHOLDER),
+        ),
     }
     .map_err(|e| permanent("template", &e))?;
     let address: lettre::Address = sender.config.mail_from.parse().map_err(|e| permanent("MAIL_FROM", &e))?;

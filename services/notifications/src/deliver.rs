@@ -1,6 +1,6 @@
 //! Sending a batch of deliveries and recording what happened.
 use std::{
-    collections::{HashMap, hash_map::Entry},
+    collections::{HashMap, HashSet, hash_map::Entry},
     sync::Arc,
     time::Instant,
 };
@@ -54,6 +54,8 @@ pub struct Prepared {
     topic: Option<Topic>,
     /// A digest's week: each reader's mail is written when sent.
     digest: Option<Window>,
+    /// A town's news with its frame in English, for readers who chose it.
+    english: Option<Draft>,
 }
 
 /// Sends the deliveries of the batch this worker can take, a few at a time; a
@@ -94,11 +96,13 @@ async fn send_and_record(
     }
     let taken = without_unsubscribed(worker, db, taken, &prepared).await?;
     let (taken, written) = digests(worker, db, taken, &prepared).await?;
+    let english = english_readers(worker, &taken, &prepared).await?;
     let outcomes: Vec<(delivery::Model, AttemptResult)> = stream::iter(taken)
         .map(|d| {
             let p = written.get(&d.id).cloned().or_else(|| prepared.get(&d.event_id).cloned());
+            let in_english = english.contains(&d.id);
             async move {
-                let result = attempt(worker, &d, p.as_deref()).await;
+                let result = attempt(worker, &d, p.as_deref(), in_english).await;
                 (d, result)
             }
         })
@@ -141,6 +145,23 @@ async fn without_unsubscribed(
     Ok(taken.into_iter().filter(|d| !stopped.contains(&d.id)).collect())
 }
 
+/// The deliveries of the batch whose reader reads a town's news in English: two queries per event.
+async fn english_readers(
+    worker: &Worker,
+    taken: &[delivery::Model],
+    prepared: &HashMap<Uuid, Arc<Prepared>>,
+) -> anyhow::Result<HashSet<Uuid>> {
+    let mut english = HashSet::new();
+    for (event_id, ready) in prepared {
+        let (Some(town), Some(_)) = (&ready.town, &ready.english) else { continue };
+        let mine: Vec<&delivery::Model> = taken.iter().filter(|d| d.event_id == *event_id).collect();
+        let recipients: Vec<String> = mine.iter().map(|d| d.recipient.clone()).collect();
+        let readers = audience::english_readers(&worker.db, town.id, &recipients).await?;
+        english.extend(mine.iter().filter(|d| readers.contains(&d.recipient)).map(|d| d.id));
+    }
+    Ok(english)
+}
+
 /// Writes each digest of the batch for its reader (a fixed number of queries
 /// per event and batch); a reader whose week holds nothing gets no mail.
 async fn digests(
@@ -175,7 +196,13 @@ async fn digests(
                 mail: MailTemplate::Notice { subject, body },
             };
             let mail = draft(&sender, &payload).map(|d| (payload, d));
-            let one = Prepared { mail, town: Some(town.clone()), topic: Some(Topic::Digest), digest: None };
+            let one = Prepared {
+                mail,
+                town: Some(town.clone()),
+                topic: Some(Topic::Digest),
+                digest: None,
+                english: None,
+            };
             written.insert(d.id, Arc::new(one));
         }
     }
@@ -190,6 +217,7 @@ async fn prepare(worker: &Worker, event_id: Uuid) -> anyhow::Result<Prepared> {
             town: None,
             topic: None,
             digest: None,
+            english: None,
         });
     };
     let town = match event.tenant_id {
@@ -208,14 +236,32 @@ async fn prepare(worker: &Worker, event_id: Uuid) -> anyhow::Result<Prepared> {
         payload.recipients = Vec::new();
         draft(&sender, &payload).map(|d| (payload, d))
     });
-    Ok(Prepared { mail, town, topic, digest })
+    // A town's news is written by the town; its frame (footer, unsubscribe) follows the reader.
+    let english = match (&mail, &town, topic) {
+        (Ok((payload, _)), Some(_), Some(_)) if payload.locale != common::i18n::Lang::En => {
+            let mut in_english = payload.clone();
+            in_english.locale = common::i18n::Lang::En;
+            draft(&sender, &in_english).ok()
+        }
+        _ => None,
+    };
+    Ok(Prepared { mail, town, topic, digest, english })
 }
 
-async fn attempt(worker: &Worker, d: &delivery::Model, prepared: Option<&Prepared>) -> AttemptResult {
+async fn attempt(
+    worker: &Worker,
+    d: &delivery::Model,
+    prepared: Option<&Prepared>,
+    in_english: bool,
+) -> AttemptResult {
     let sent = match prepared {
         None => Err(SendError::Permanent("event missing".into())),
         Some(Prepared { mail: Err(e), .. }) => Err(e.clone()),
-        Some(Prepared { mail: Ok((payload, draft)), town, .. }) => {
+        Some(Prepared { mail: Ok((payload, draft)), town, english, .. }) => {
+            let draft = match english {
+                Some(english) if in_english => english,
+                _ => draft,
+            };
             let sender =
                 Sender { config: &worker.config, signing_key: &worker.signing_key, town: town.as_ref() };
             match compose(&sender, payload, draft, &d.recipient) {

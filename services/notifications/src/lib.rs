@@ -52,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::unsubscribe::configure(cfg);
     routes::announcements::configure(cfg);
     routes::deliveries::configure(cfg);
+    routes::branding::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.
@@ -73,12 +74,15 @@ fn empty_openapi() -> utoipa::openapi::OpenApi {
         routes::announcements::preview,
         routes::announcements::send,
         routes::deliveries::list,
+        routes::branding::get,
+        routes::branding::put,
     ),
     components(schemas(
         routes::subscriptions::SubscribeBody,
         routes::subscriptions::ConfirmBody,
         routes::preferences::PreferencesBody,
         routes::announcements::AnnouncementBody,
+        routes::branding::BrandingBody,
         topics::Preferences,
         topics::Timing,
     ))

@@ -61,16 +61,51 @@ struct NoticeHtml<'a> {
     lang: &'a str,
     subject: &'a str,
     sender: &'a str,
+    brand: &'a Brand,
     paragraphs: Vec<Vec<&'a str>>,
     unsubscribe_url: Option<&'a str>,
     footer: Footer,
 }
 
-/// Renders `template` for a reader of `lang`, signed by `sender`.
+/// A town's look in its mails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Brand {
+    pub logo_url: Option<String>,
+    /// `#rrggbb`, checked when the town sets it.
+    pub color: String,
+}
+
+impl Default for Brand {
+    fn default() -> Self {
+        Brand { logo_url: None, color: "#1a4d8f".into() }
+    }
+}
+
+impl Brand {
+    /// The town's logo and colour, or the platform's.
+    pub fn of(town: Option<&entity::tenant::Model>) -> Brand {
+        let d = Brand::default();
+        match town {
+            None => d,
+            Some(t) => Brand {
+                logo_url: t.logo_url.clone(),
+                color: t.brand_color.clone().filter(|c| is_colour(c)).unwrap_or(d.color),
+            },
+        }
+    }
+}
+
+/// `#rrggbb`: nothing else reaches a style attribute.
+pub fn is_colour(raw: &str) -> bool {
+    raw.len() == 7 && raw.starts_with('#') && raw[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Renders `template` for a reader of `lang`, signed by `sender` in the town's `brand`.
 pub fn render(
     template: &MailTemplate,
     lang: Lang,
     sender: &str,
+    brand: &Brand,
     unsubscribe_url: Option<&str>,
 ) -> Result<Rendered, askama::Error> {
     match template {
@@ -88,6 +123,7 @@ pub fn render(
                 lang: lang.tag(),
                 subject,
                 sender,
+                brand,
                 paragraphs,
                 unsubscribe_url,
                 footer: Footer::new(lang),
@@ -114,8 +150,14 @@ mod tests {
 
     #[test]
     fn html_is_escaped_and_keeps_paragraphs() {
-        let r = render(&notice("<script>x</script>\nligne 2\n\nParagraphe & 2"), Lang::Fr, "Mairie", None)
-            .unwrap();
+        let r = render(
+            &notice("<script>x</script>\nligne 2\n\nParagraphe & 2"),
+            Lang::Fr,
+            "Mairie",
+            &Brand::default(),
+            None,
+        )
+        .unwrap();
         assert!(!r.html.contains("<script>"));
         assert!(r.html.contains("&#60;script&#62;x&#60;/script&#62;<br>ligne 2</p>"), "{}", r.html);
         assert!(r.html.contains("Paragraphe &#38; 2"), "{}", r.html);
@@ -127,10 +169,12 @@ mod tests {
     #[test]
     fn the_footer_speaks_the_reader_language() {
         let url = "https://hanches.example.fr/unsubscribe/abc.def";
-        let fr = render(&notice("Bonjour"), Lang::Fr, "Mairie de Hanches", Some(url)).unwrap();
+        let fr =
+            render(&notice("Bonjour"), Lang::Fr, "Mairie de Hanches", &Brand::default(), Some(url)).unwrap();
         assert!(fr.text.contains(&format!("Se désabonner : {url}")));
         assert!(fr.html.contains(&format!("<a href=\"{url}\"")));
-        let en = render(&notice("Hello"), Lang::En, "Mairie de Hanches", Some(url)).unwrap();
+        let en =
+            render(&notice("Hello"), Lang::En, "Mairie de Hanches", &Brand::default(), Some(url)).unwrap();
         assert!(en.text.contains("Unsubscribe") && en.html.contains("lang=\"en\""));
     }
 

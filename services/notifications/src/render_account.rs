@@ -3,7 +3,7 @@
 use askama::Template;
 use common::{auth::one_time::Purpose, i18n::Lang};
 
-use crate::render::Rendered;
+use crate::render::{Brand, Rendered};
 
 /// The words of one account mail in one language.
 struct Words {
@@ -107,6 +107,7 @@ struct AccountHtml<'a> {
     lang: &'a str,
     subject: &'a str,
     sender: &'a str,
+    brand: &'a Brand,
     greeting: &'a str,
     intro: &'a str,
     action: &'a str,
@@ -122,6 +123,7 @@ pub fn render_account(
     name: &str,
     lang: Lang,
     sender: &str,
+    brand: &Brand,
 ) -> Result<Rendered, askama::Error> {
     let w = words(purpose, lang);
     // Without a name (a subscriber has none), the greeting says hello alone.
@@ -138,6 +140,7 @@ pub fn render_account(
         lang: lang.tag(),
         subject: w.subject,
         sender,
+        brand,
         greeting: &greeting,
         intro: w.intro,
         action: w.action,

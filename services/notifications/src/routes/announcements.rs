@@ -10,14 +10,14 @@ use common::{
     problem::FieldError,
 };
 use entity::{outbox as outbox_row, user};
-use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     compose::town_sender_name,
-    render::{MailTemplate, render},
+    render::{Brand, MailTemplate, render},
 };
 
 /// Registers the announcement routes (town host).
@@ -67,13 +67,15 @@ fn checked(body: &AnnouncementBody) -> Result<(String, String), Problem> {
 pub async fn preview(
     town: Town,
     principal: Principal,
+    state: web::Data<AppState>,
     body: web::Json<AnnouncementBody>,
 ) -> Result<HttpResponse, Problem> {
     principal.require_admin()?;
     let (subject, text) = checked(&body)?;
     let mail = MailTemplate::Notice { subject, body: text };
-    let shown =
-        render(&mail, Lang::Fr, &town_sender_name(&town.name), Some("#")).map_err(Problem::internal)?;
+    let row = entity::tenant::Entity::find_by_id(town.id).one(&state.db).await.map_err(Problem::internal)?;
+    let shown = render(&mail, Lang::Fr, &town_sender_name(&town.name), &Brand::of(row.as_ref()), Some("#"))
+        .map_err(Problem::internal)?;
     Ok(HttpResponse::Ok().json(json!({ "subject": shown.subject, "text": shown.text, "html": shown.html })))
 }
 

@@ -24,9 +24,15 @@ pub struct PreferencesBody {
     proposal_answers: Option<Value>,
     /// `immediate`, `weekly` or `off` for every kind at once.
     digest: Option<Value>,
+    /// `fr` or `en`: the language of the mails.
+    language: Option<Value>,
 }
 
-async fn stored(state: &AppState, town: &Town, principal: &Principal) -> Result<Preferences, Problem> {
+async fn stored(
+    state: &AppState,
+    town: &Town,
+    principal: &Principal,
+) -> Result<(Preferences, String), Problem> {
     let row = town
         .scope()
         .find::<notification_preference::Entity>()
@@ -34,7 +40,16 @@ async fn stored(state: &AppState, town: &Town, principal: &Principal) -> Result<
         .one(&state.db)
         .await
         .map_err(Problem::internal)?;
-    Ok(row.as_ref().map(Preferences::of).unwrap_or_default())
+    let language = row.as_ref().map_or_else(|| "fr".to_owned(), |r| r.language.clone());
+    Ok((row.as_ref().map(Preferences::of).unwrap_or_default(), language))
+}
+
+fn shown(prefs: Preferences, language: &str) -> Value {
+    let mut value = serde_json::to_value(prefs).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert("language".into(), Value::from(language));
+    }
+    value
 }
 
 /// The caller's choices (defaults until they change them).
@@ -45,7 +60,8 @@ pub async fn get(
     principal: Principal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    Ok(HttpResponse::Ok().json(stored(&state, &town, &principal).await?))
+    let (prefs, language) = stored(&state, &town, &principal).await?;
+    Ok(HttpResponse::Ok().json(shown(prefs, &language)))
 }
 
 /// `immediate`, `weekly` or `off` (booleans read as `immediate` or `off`).
@@ -76,8 +92,13 @@ pub async fn put(
     state: web::Data<AppState>,
     body: web::Json<PreferencesBody>,
 ) -> Result<HttpResponse, Problem> {
-    let mut prefs = stored(&state, &town, &principal).await?;
+    let (mut prefs, mut language) = stored(&state, &town, &principal).await?;
     let mut errors = Vec::new();
+    match body.language.as_ref() {
+        None => {}
+        Some(Value::String(l)) if l == "fr" || l == "en" => language = l.clone(),
+        Some(_) => errors.push(FieldError::new("language", Text::fixed("fr ou en.", "fr or en."))),
+    }
     if let Some(all) = body.digest.as_ref().and_then(|v| timing("digest", v, &mut errors)) {
         prefs = Preferences { new_consultations: all, results: all, replies: all, proposal_answers: all };
     }
@@ -112,6 +133,7 @@ pub async fn put(
         results: Set(prefs.results.as_str().into()),
         replies: Set(prefs.replies.as_str().into()),
         proposal_answers: Set(prefs.proposal_answers.as_str().into()),
+        language: Set(language.clone()),
         updated_at: Set(Utc::now()),
     };
     notification_preference::Entity::insert(row)
@@ -122,6 +144,7 @@ pub async fn put(
                     notification_preference::Column::Results,
                     notification_preference::Column::Replies,
                     notification_preference::Column::ProposalAnswers,
+                    notification_preference::Column::Language,
                     notification_preference::Column::UpdatedAt,
                 ])
                 .to_owned(),
@@ -129,5 +152,5 @@ pub async fn put(
         .exec_without_returning(&state.db)
         .await
         .map_err(Problem::internal)?;
-    Ok(HttpResponse::Ok().json(prefs))
+    Ok(HttpResponse::Ok().json(shown(prefs, &language)))
 }

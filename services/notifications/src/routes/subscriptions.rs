@@ -81,7 +81,8 @@ pub async fn subscribe(
     state.auth_rate_limit.check(&keys).await?;
     let confirm_id = Uuid::new_v4();
     let token = token_for(&state.signing_key, confirm_id);
-    let consent = Consent { page: &page, wording: CONSENT_WORDING, ip };
+    let lang = Lang::negotiate(req.headers().get("accept-language").and_then(|v| v.to_str().ok()));
+    let consent = Consent { page: &page, wording: CONSENT_WORDING, ip, language: lang.tag() };
     let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let requested = subscriptions::request(
         &txn,
@@ -94,7 +95,6 @@ pub async fn subscribe(
     .await
     .map_err(Problem::internal)?;
     if requested == Requested::Pending {
-        let lang = Lang::negotiate(req.headers().get("accept-language").and_then(|v| v.to_str().ok()));
         let payload = json!({
             "recipients": [email.as_ref()],
             "locale": lang,

@@ -190,6 +190,49 @@ pub async fn wanting_now(
     Ok(recipients.iter().filter(|r| !stopped.contains(*r) && !later.contains(r.as_str())).cloned().collect())
 }
 
+/// Of `recipients`, those who read their mails in English: a citizen's
+/// choice, or a subscriber's browser language. Two queries.
+pub async fn english_readers(
+    conn: &impl ConnectionTrait,
+    tenant: Uuid,
+    recipients: &[String],
+) -> Result<HashSet<String>, DbErr> {
+    let mut english: HashSet<String> = subscription::Entity::find()
+        .select_only()
+        .column(subscription::Column::Email)
+        .filter(subscription::Column::TenantId.eq(tenant))
+        .filter(subscription::Column::Language.eq("en"))
+        .filter(subscription::Column::Email.is_in(recipients.to_vec()))
+        .into_tuple()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut query = Query::select();
+    query
+        .column((user::Entity, user::Column::Email))
+        .column((notification_preference::Entity, notification_preference::Column::Language))
+        .from(user::Entity)
+        .inner_join(
+            notification_preference::Entity,
+            Expr::col((notification_preference::Entity, notification_preference::Column::UserId))
+                .equals((user::Entity, user::Column::Id)),
+        )
+        .and_where(Expr::col((user::Entity, user::Column::TenantId)).eq(tenant))
+        .and_where(Expr::col((user::Entity, user::Column::Email)).is_in(recipients.to_vec()));
+    // A citizen's own choice outranks the language they subscribed in.
+    for row in conn.query_all(&query).await? {
+        let email: String = row.try_get_by_index(0)?;
+        let language: String = row.try_get_by_index(1)?;
+        if language == "en" {
+            english.insert(email);
+        } else {
+            english.remove(&email);
+        }
+    }
+    Ok(english)
+}
+
 /// Of `recipients`, those who asked the town to stop `topic` or everything: one query.
 pub async fn unsubscribed(
     conn: &impl ConnectionTrait,

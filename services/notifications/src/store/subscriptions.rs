@@ -16,6 +16,8 @@ pub struct Consent<'a> {
     pub page: &'a str,
     pub wording: &'a str,
     pub ip: Option<String>,
+    /// The language the address will read its mails in.
+    pub language: &'a str,
 }
 
 /// Whether a request must be confirmed by mail.
@@ -51,6 +53,7 @@ pub async fn request(
                 .col_expr(subscription::Column::ConsentPage, Expr::value(consent.page))
                 .col_expr(subscription::Column::ConsentWording, Expr::value(consent.wording))
                 .col_expr(subscription::Column::ConsentIp, Expr::value(consent.ip.clone()))
+                .col_expr(subscription::Column::Language, Expr::value(consent.language))
                 .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
                 .filter(subscription::Column::TenantId.eq(scope.tenant_id()))
                 .filter(subscription::Column::Id.eq(s.id))
@@ -72,6 +75,7 @@ pub async fn request(
                 consent_ip: Set(consent.ip.clone()),
                 confirmed_at: Set(None),
                 unsubscribed_at: Set(None),
+                language: Set(consent.language.to_owned()),
                 created_at: Set(now),
                 updated_at: Set(now),
             };
