@@ -620,6 +620,7 @@ async fn the_weekly_digest_gathers_each_readers_week_once() {
             app.request(Method::PUT, &host, "/api/v1/me/notifications").bearer_auth(who.clone()).json(&prefs);
         async move { assert_eq!(send(req).await.0, StatusCode::OK) }
     };
+    put(&people[0], json!({ "language": "en" })).await;
     put(&people[1], json!({ "digest": "weekly" })).await;
     put(&people[2], json!({ "digest": "immediate" })).await;
     put(&people[3], json!({ "digest": "off", "results": "weekly" })).await;
@@ -684,8 +685,12 @@ async fn the_weekly_digest_gathers_each_readers_week_once() {
     let subject = "Cette semaine à Hanches";
     let got: Vec<usize> = ["hebdo0", "hebdo1", "hebdo2", "hebdo3", "abonne0"]
         .iter()
-        .map(|p| count(&sink, &format!("{p}@example.fr"), subject))
+        .map(|p| {
+            let to = format!("{p}@example.fr");
+            count(&sink, &to, subject) + count(&sink, &to, "This week in Hanches")
+        })
         .collect();
+    assert_eq!(count(&sink, "hebdo0@example.fr", "This week in Hanches"), 1, "in the reader's language");
     assert_eq!(
         got,
         [1, 1, 0, 0, 0],
@@ -709,8 +714,14 @@ async fn the_weekly_digest_gathers_each_readers_week_once() {
     ] {
         assert!(full.contains(part), "{part} missing from {full}");
     }
-    let light = body_of("hebdo0@example.fr");
-    assert!(light.contains("Le jardin") && !light.contains("Résultats"), "{light}");
+    let light = {
+        let mail = sink.received().into_iter().find(|m| m.to == ["hebdo0@example.fr"]).unwrap();
+        mail_parser::MessageParser::default().parse(&mail.data).unwrap().body_text(0).unwrap().into_owned()
+    };
+    assert!(
+        light.contains("New consultations") && light.contains("Le jardin") && !light.contains("Results"),
+        "{light}"
+    );
     let nothing = entity::delivery::Entity::find()
         .filter(entity::delivery::Column::Recipient.eq("hebdo3@example.fr"))
         .filter(entity::delivery::Column::Status.eq("nothing_new"))
@@ -789,4 +800,24 @@ async fn mails_wear_the_towns_look_and_speak_each_readers_language() {
         assert_eq!(html.contains(">Unsubscribe<"), english, "{to}: {html}");
         assert_eq!(html.contains(">Se désabonner<"), !english, "{to}: {html}");
     }
+}
+
+#[tokio::test]
+async fn unconfirmed_requests_are_forgotten_once_their_link_expires() {
+    let (app, sink, host) = town_app().await;
+    for email in ["tard@example.fr", "vite@example.fr"] {
+        send(app.post(&host, "/api/v1/subscriptions").json(&json!({ "email": email }))).await;
+    }
+    let token = link_token(&sink, "vite@example.fr", "/subscriptions/confirm").await;
+    send(app.post(&host, "/api/v1/subscriptions/confirm").json(&json!({ "token": token }))).await;
+    let later = chrono::Utc::now() + chrono::Duration::hours(49);
+    assert_eq!(notifications::store::subscriptions::forget_unconfirmed(app.db(), later).await.unwrap(), 1);
+    let left: Vec<String> = entity::subscription::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.email)
+        .collect();
+    assert_eq!(left, ["vite@example.fr"]);
 }

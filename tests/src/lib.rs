@@ -1,5 +1,6 @@
 //! Test harness: each test gets its own app on a random port and its own database —
 //! a SQLite file by default, a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
+pub mod bench;
 pub mod database;
 pub mod smtp;
 

@@ -185,13 +185,13 @@ async fn digests(
         let mut texts = digest::write(&worker.db, town, &site, window, &recipients).await?;
         let sender = Sender { config: &worker.config, signing_key: &worker.signing_key, town: Some(town) };
         for d in mine {
-            let Some(Some((subject, body))) = texts.remove(&d.recipient) else {
+            let Some(Some((subject, body, english))) = texts.remove(&d.recipient) else {
                 empty.push(d.id);
                 continue;
             };
             let payload = MailPayload {
                 recipients: Vec::new(),
-                locale: Default::default(),
+                locale: if english { common::i18n::Lang::En } else { common::i18n::Lang::Fr },
                 topic: Some(Topic::Digest.as_str().to_owned()),
                 mail: MailTemplate::Notice { subject, body },
             };

@@ -85,15 +85,47 @@ pub async fn schedule(worker: &Worker, now: DateTime<Utc>) -> anyhow::Result<usi
     Ok(recorded)
 }
 
-/// One reader's digest: its subject and text, or `None` when the week holds
-/// nothing their preferences put in it.
-pub type Written = Option<(String, String)>;
+/// One reader's digest: its subject, its text and whether it is in English,
+/// or `None` when the week holds nothing their preferences put in it.
+pub type Written = Option<(String, String, bool)>;
 
 struct Reader {
     id: uuid::Uuid,
     name: String,
     prefs: Preferences,
+    english: bool,
 }
+
+/// The digest's words in one language.
+struct Words {
+    subject: &'static str,
+    hello: &'static str,
+    intro: &'static str,
+    opened: &'static str,
+    results: &'static str,
+    replies: &'static str,
+    answers: &'static str,
+}
+
+const FRENCH: Words = Words {
+    subject: "Cette semaine à",
+    hello: "Bonjour",
+    intro: "Voici votre semaine sur la plateforme de participation de",
+    opened: "Nouvelles consultations :",
+    results: "Résultats des consultations auxquelles vous avez participé :",
+    replies: "réponse(s) à vos commentaires :",
+    answers: "La commune a répondu à vos propositions :",
+};
+
+const ENGLISH: Words = Words {
+    subject: "This week in",
+    hello: "Hello",
+    intro: "Here is your week on the participation platform of",
+    opened: "New consultations:",
+    results: "Results of the consultations you took part in:",
+    replies: "reply(ies) to your comments:",
+    answers: "The town answered your proposals:",
+};
 
 /// The digest of each of `recipients` (addresses of the town's citizens) for
 /// `window`: a fixed number of queries for the whole batch.
@@ -124,8 +156,9 @@ pub async fn write(
     let readers: HashMap<String, Reader> = users
         .into_iter()
         .map(|(id, email, name)| {
-            let p = prefs.iter().find(|p| p.user_id == id).map(Preferences::of).unwrap_or_default();
-            (email, Reader { id, name, prefs: p })
+            let row = prefs.iter().find(|p| p.user_id == id);
+            let p = row.map(Preferences::of).unwrap_or_default();
+            (email, Reader { id, name, prefs: p, english: row.is_some_and(|r| r.language == "en") })
         })
         .collect();
     let in_window = |c| between(c, window);
@@ -166,11 +199,12 @@ pub async fn write(
         .map(|email| {
             let Some(r) = readers.get(email) else { return (email.clone(), None) };
             let weekly = |t: Timing| t == Timing::Weekly;
+            let w = if r.english { &ENGLISH } else { &FRENCH };
             let mut sections = Vec::new();
             if weekly(r.prefs.new_consultations) && !opened.is_empty() {
                 let lines: Vec<String> =
                     opened.iter().map(|c| format!("- {} : {}", c.title, link(c.id))).collect();
-                sections.push(format!("Nouvelles consultations :\n{}", lines.join("\n")));
+                sections.push(format!("{}\n{}", w.opened, lines.join("\n")));
             }
             let mine: Vec<String> = concluded
                 .iter()
@@ -178,10 +212,7 @@ pub async fn write(
                 .map(|c| format!("- {} : {}", c.title, link(c.id)))
                 .collect();
             if weekly(r.prefs.results) && !mine.is_empty() {
-                sections.push(format!(
-                    "Résultats des consultations auxquelles vous avez participé :\n{}",
-                    mine.join("\n")
-                ));
+                sections.push(format!("{}\n{}", w.results, mine.join("\n")));
             }
             let to_me: Vec<&comment::Model> = replies
                 .iter()
@@ -193,11 +224,7 @@ pub async fn write(
             if weekly(r.prefs.replies) && !to_me.is_empty() {
                 let threads: HashSet<uuid::Uuid> = to_me.iter().map(|c| c.consultation_id).collect();
                 let lines: Vec<String> = threads.into_iter().map(link).map(|l| format!("- {l}")).collect();
-                sections.push(format!(
-                    "{} réponse(s) à vos commentaires :\n{}",
-                    to_me.len(),
-                    lines.join("\n")
-                ));
+                sections.push(format!("{} {}\n{}", to_me.len(), w.replies, lines.join("\n")));
             }
             let answers: Vec<String> = answered
                 .iter()
@@ -205,18 +232,14 @@ pub async fn write(
                 .map(|p| format!("- « {} » : {}", p.title, p.answer.clone().unwrap_or_default()))
                 .collect();
             if weekly(r.prefs.proposal_answers) && !answers.is_empty() {
-                sections.push(format!("La commune a répondu à vos propositions :\n{}", answers.join("\n")));
+                sections.push(format!("{}\n{}", w.answers, answers.join("\n")));
             }
             if sections.is_empty() {
                 return (email.clone(), None);
             }
-            let body = format!(
-                "Bonjour {},\n\nVoici votre semaine sur la plateforme de participation de {}.\n\n{}",
-                r.name,
-                town.name,
-                sections.join("\n\n")
-            );
-            (email.clone(), Some((format!("Cette semaine à {}", town.name), body)))
+            let body =
+                format!("{} {},\n\n{} {}.\n\n{}", w.hello, r.name, w.intro, town.name, sections.join("\n\n"));
+            (email.clone(), Some((format!("{} {}", w.subject, town.name), body, r.english)))
         })
         .collect())
 }

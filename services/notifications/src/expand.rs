@@ -7,7 +7,10 @@ use sea_orm::EntityTrait;
 
 use crate::{
     compose::MailPayload,
-    store::{self, audience},
+    store::{
+        self,
+        audience::{self, Took},
+    },
     topics::{Timing, Topic},
     worker::Worker,
 };
@@ -48,12 +51,19 @@ pub async fn expand_event(worker: &Worker, event_id: Uuid) -> anyhow::Result<()>
     };
     match (payload, town, topic) {
         (Some(_), Some(town), Some(topic)) if everyone => {
-            let not_participants_of = event
-                .payload
-                .pointer("/audience/not_participants_of")
-                .and_then(|v| v.as_str())
-                .and_then(|s| Uuid::parse_str(s).ok());
-            fan_out(worker, &event, Audience { town, topic, not_participants_of }, quota).await?
+            let of = |key: &str| {
+                event
+                    .payload
+                    .pointer(&format!("/audience/{key}"))
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| Uuid::parse_str(s).ok())
+            };
+            let took = match (of("participants_of"), of("not_participants_of")) {
+                (Some(c), _) => Took::Part(c),
+                (None, Some(c)) => Took::NoPart(c),
+                (None, None) => Took::Anyone,
+            };
+            fan_out(worker, &event, Audience { town, topic, took }, quota).await?
         }
         (Some(payload), town, topic) => {
             let recipients = normalised(payload.recipients);
@@ -113,8 +123,8 @@ async fn deliver_to(
 struct Audience {
     town: Uuid,
     topic: Topic,
-    /// Left out: those who took part in this consultation already.
-    not_participants_of: Option<Uuid>,
+    /// Those who took part in a consultation, or not, or anyone.
+    took: Took,
 }
 
 async fn fan_out(
@@ -123,7 +133,7 @@ async fn fan_out(
     to: Audience,
     quota: Option<u64>,
 ) -> anyhow::Result<()> {
-    let Audience { town, topic, not_participants_of } = to;
+    let Audience { town, topic, took } = to;
     let mut after = String::new();
     loop {
         let batch = audience::citizens_after(
@@ -131,7 +141,7 @@ async fn fan_out(
             town,
             topic,
             Timing::Immediate,
-            not_participants_of,
+            took,
             &after,
             DELIVERIES_PER_INSERT as u64,
         )
@@ -140,7 +150,10 @@ async fn fan_out(
         deliver_to(worker, event, &batch, quota).await?;
         after = last;
     }
-    if topic == Topic::NewConsultations || topic == Topic::Announcements {
+    // Subscribers have no account, so they take part in nothing: news for
+    // participants is not for them.
+    let for_subscribers = matches!(topic, Topic::NewConsultations | Topic::Announcements);
+    if for_subscribers && !matches!(took, Took::Part(_)) {
         let mut after = String::new();
         loop {
             let batch =

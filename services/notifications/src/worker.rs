@@ -41,7 +41,8 @@ pub struct WorkerSettings {
     /// Polling period of the relay when nothing wakes it earlier.
     pub relay_every: Duration,
     pub sweep_every: Duration,
-    /// How often scheduled mail (closing reminders, weekly digests) is looked for.
+    /// How often scheduled work (closing reminders, weekly digests, forgetting
+    /// unconfirmed subscriptions) is looked for.
     pub schedule_every: Duration,
 }
 
@@ -220,6 +221,7 @@ impl Worker {
                 async move {
                     let now = chrono::Utc::now();
                     crate::reminders::remind_closing(&w, now).await?;
+                    crate::store::subscriptions::forget_unconfirmed(&w.db, now).await?;
                     crate::digest::schedule(&w, now).await.map(|_| ())
                 }
             }

@@ -271,25 +271,24 @@ pub async fn publish(
         .map_err(Problem::internal)?
         .ok_or_else(Problem::not_found)?;
     if first {
-        let recipients =
-            results::participant_emails(&txn, town.scope(), c.id).await.map_err(Problem::internal)?;
-        if !recipients.is_empty() {
-            let body = format!(
-                "Bonjour,\n\nVous avez participé à « {} ». La commune de {} en publie les résultats :\n\n{}",
-                updated.title, town.name, text
-            );
-            let payload = json!({
-                "recipients": recipients,
-                "topic": "results",
-                "mail": { "template": "notice", "params": { "subject": format!("Résultats : {}", updated.title), "body": body } },
-            });
-            let event = NewEvent {
-                kind: "consultation.results_published".into(),
-                payload,
-                idempotency_key: format!("results:{}", c.id),
-            };
-            outbox::record(&txn, Some(town.scope()), event).await.map_err(Problem::internal)?;
-        }
+        // Everyone who took part hears of it, as their preferences say; the
+        // worker lists them from the database, batch by batch.
+        let body = format!(
+            "Bonjour,\n\nVous avez participé à « {} ». La commune de {} en publie les résultats :\n\n{}",
+            updated.title, town.name, text
+        );
+        let payload = json!({
+            "recipients": [],
+            "topic": "results",
+            "audience": { "everyone": true, "participants_of": c.id },
+            "mail": { "template": "notice", "params": { "subject": format!("Résultats : {}", updated.title), "body": body } },
+        });
+        let event = NewEvent {
+            kind: "consultation.results_published".into(),
+            payload,
+            idempotency_key: format!("results:{}", c.id),
+        };
+        outbox::record(&txn, Some(town.scope()), event).await.map_err(Problem::internal)?;
     }
     let actor = Actor::of(&req, &principal, &principal.user_id.to_string());
     let entry = AuditEntry {

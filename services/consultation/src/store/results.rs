@@ -3,8 +3,7 @@ use chrono::Utc;
 use common::TenantScope;
 use entity::{answer, ballot, comment, consultation, proposal, response, support, user};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -143,24 +142,6 @@ pub async fn participants(
     consultation: Uuid,
 ) -> Result<u64, DbErr> {
     scope.find::<user::Entity>().filter(took_part(scope, consultation)).count(conn).await
-}
-
-/// The verified addresses of everyone who took part: one query.
-pub async fn participant_emails(
-    conn: &impl ConnectionTrait,
-    scope: TenantScope,
-    consultation: Uuid,
-) -> Result<Vec<String>, DbErr> {
-    scope
-        .find::<user::Entity>()
-        .select_only()
-        .column(user::Column::Email)
-        .filter(took_part(scope, consultation))
-        .filter(user::Column::EmailVerifiedAt.is_not_null())
-        .order_by_asc(user::Column::Email)
-        .into_tuple()
-        .all(conn)
-        .await
 }
 
 /// Proposals and supports in an idea box: one query.

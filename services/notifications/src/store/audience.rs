@@ -63,15 +63,26 @@ fn participants(tenant: Uuid, consultation: Uuid) -> [SelectStatement; 5] {
     ]
 }
 
+/// Whom a consultation-wide mail is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Took {
+    /// Whether or not they took part.
+    Anyone,
+    /// Only those who took part in the consultation (results).
+    Part(Uuid),
+    /// Only those who have not (a reminder before it closes).
+    NoPart(Uuid),
+}
+
 /// The next `n` addresses after `after` of the town's citizens who want
 /// `topic` with `timing` (their choice, or the default), not unsubscribed,
-/// and, with `not_participants_of`, who have not taken part in that consultation.
+/// and who took part, or not, in a consultation as `took` says.
 pub async fn citizens_after(
     conn: &impl ConnectionTrait,
     tenant: Uuid,
     topic: Topic,
     timing: Timing,
-    not_participants_of: Option<Uuid>,
+    took: Took,
     after: &str,
     n: u64,
 ) -> Result<Vec<String>, DbErr> {
@@ -88,9 +99,19 @@ pub async fn citizens_after(
         .and_where(Expr::col((user::Entity, user::Column::EmailVerifiedAt)).is_not_null())
         .and_where(Expr::col((user::Entity, user::Column::Email)).gt(after))
         .and_where(Expr::col((user::Entity, user::Column::Email)).not_in_subquery(suppressed(tenant, topic)));
-    if let Some(consultation) = not_participants_of {
-        for took_part in participants(tenant, consultation) {
-            query.and_where(Expr::col((user::Entity, user::Column::Id)).not_in_subquery(took_part));
+    match took {
+        Took::Anyone => {}
+        Took::NoPart(consultation) => {
+            for took_part in participants(tenant, consultation) {
+                query.and_where(Expr::col((user::Entity, user::Column::Id)).not_in_subquery(took_part));
+            }
+        }
+        Took::Part(consultation) => {
+            let mut any = Condition::any();
+            for took_part in participants(tenant, consultation) {
+                any = any.add(Expr::col((user::Entity, user::Column::Id)).in_subquery(took_part));
+            }
+            query.cond_where(any);
         }
     }
     if let Some(column) = preference_column(topic) {

@@ -164,3 +164,14 @@ pub async fn unsubscribe(
     }
     Ok(())
 }
+
+/// Forgets the requests whose link expired unconfirmed, in every town: an
+/// address nobody confirmed is not kept. Returns how many.
+pub async fn forget_unconfirmed(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(subscription::Entity::delete_many()
+        .filter(subscription::Column::Status.eq("pending"))
+        .filter(subscription::Column::ConfirmExpiresAt.lt(now))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
