@@ -280,13 +280,7 @@ async fn one_click_unsubscribe_from_the_raw_headers() {
 
 #[tokio::test]
 async fn an_address_unsubscribed_during_a_fan_out_gets_nothing_more_from_it() {
-    use std::sync::Arc;
-    let app = spawn_app().await;
-    let sink = SmtpSink::start().await;
-    let worker = crate::mail::worker(&app, &sink, Arc::new(notifications::queue::MemoryQueue::new()));
-    app.create_town("hanches", "28191", "active").await;
-    let host = TestApp::town_host("hanches");
-    let admin = staff(&app, &host, "admin").await;
+    let (app, sink, worker, host, admin) = stepped_town().await;
     for email in ["reste@example.fr", "part@example.fr"] {
         send(app.post(&host, "/api/v1/subscriptions").json(&json!({ "email": email }))).await;
     }
@@ -440,32 +434,27 @@ async fn announcements_preview_test_send_fan_out_and_daily_limit() {
     assert_eq!((status, err["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
 }
 
+/// A town on an app whose mail worker the test drives step by step, and its admin.
+async fn stepped_town() -> (TestApp, SmtpSink, notifications::worker::Worker, String, String) {
+    let app = spawn_app().await;
+    let sink = SmtpSink::start().await;
+    let queue = std::sync::Arc::new(notifications::queue::MemoryQueue::new());
+    let worker = crate::mail::worker(&app, &sink, queue);
+    app.create_town("hanches", "28191", "active").await;
+    let host = TestApp::town_host("hanches");
+    let admin = staff(&app, &host, "admin").await;
+    (app, sink, worker, host, admin)
+}
+
 /// `n` confirmed subscribers `{prefix}{i}@example.fr` of the town, inserted directly.
 async fn subscribers(app: &TestApp, host: &str, prefix: &str, n: usize) {
-    use sea_orm::{ActiveModelTrait, Set};
+    use sea_orm::ActiveModelTrait;
     let town = crate::people::town_id(app, host).await;
-    let now = chrono::Utc::now();
     for i in 0..n {
-        entity::subscription::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            tenant_id: Set(town),
-            email: Set(format!("{prefix}{i}@example.fr")),
-            status: Set("confirmed".into()),
-            confirm_token_hash: Set(None),
-            confirm_expires_at: Set(None),
-            consent_at: Set(now),
-            consent_page: Set("/".into()),
-            consent_wording: Set("test".into()),
-            consent_ip: Set(None),
-            confirmed_at: Set(Some(now)),
-            unsubscribed_at: Set(None),
-            language: Set("fr".into()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(app.db())
-        .await
-        .unwrap();
+        participation_tests::bench::confirmed_subscription(town, &format!("{prefix}{i}@example.fr"))
+            .insert(app.db())
+            .await
+            .unwrap();
     }
 }
 
@@ -546,13 +535,7 @@ async fn the_monthly_quota_holds_news_back_and_the_delivery_log_says_so() {
 
 #[tokio::test]
 async fn three_days_before_closing_those_who_have_not_taken_part_are_reminded_once() {
-    use std::sync::Arc;
-    let app = spawn_app().await;
-    let sink = SmtpSink::start().await;
-    let worker = crate::mail::worker(&app, &sink, Arc::new(notifications::queue::MemoryQueue::new()));
-    app.create_town("hanches", "28191", "active").await;
-    let host = TestApp::town_host("hanches");
-    let admin = staff(&app, &host, "admin").await;
+    let (app, sink, worker, host, admin) = stepped_town().await;
     subscribers(&app, &host, "abonne", 1).await;
     let people = citizens_named(&app, &host, "habitant", 3).await;
     for who in &people[..2] {
@@ -605,13 +588,7 @@ async fn three_days_before_closing_those_who_have_not_taken_part_are_reminded_on
 
 #[tokio::test]
 async fn the_weekly_digest_gathers_each_readers_week_once() {
-    use std::sync::Arc;
-    let app = spawn_app().await;
-    let sink = SmtpSink::start().await;
-    let worker = crate::mail::worker(&app, &sink, Arc::new(notifications::queue::MemoryQueue::new()));
-    app.create_town("hanches", "28191", "active").await;
-    let host = TestApp::town_host("hanches");
-    let admin = staff(&app, &host, "admin").await;
+    let (app, sink, worker, host, admin) = stepped_town().await;
     subscribers(&app, &host, "abonne", 1).await;
     // hebdo0: the defaults; hebdo1: everything weekly; hebdo2: everything at once; hebdo3: results only, weekly.
     let people = citizens_named(&app, &host, "hebdo", 4).await;

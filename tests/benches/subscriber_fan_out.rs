@@ -11,8 +11,8 @@ use common::{
     TenantScope,
     outbox::{self, NewEvent},
 };
-use participation_tests::bench::{BenchWorld, memory_mib};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use participation_tests::bench::{BenchWorld, memory_mib, print_figures};
+use sea_orm::{ActiveModelTrait, EntityTrait};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -32,24 +32,9 @@ async fn main() {
     .insert(db)
     .await
     .expect("town");
-    let now = chrono::Utc::now();
     for first in (0..n).step_by(1_000) {
-        let rows = (first..(first + 1_000).min(n)).map(|i| entity::subscription::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            tenant_id: Set(town.id),
-            email: Set(format!("abonne{i:06}@example.fr")),
-            status: Set("confirmed".into()),
-            confirm_token_hash: Set(None),
-            confirm_expires_at: Set(None),
-            consent_at: Set(now),
-            consent_page: Set("/".into()),
-            consent_wording: Set("bench".into()),
-            consent_ip: Set(None),
-            confirmed_at: Set(Some(now)),
-            unsubscribed_at: Set(None),
-            language: Set("fr".into()),
-            created_at: Set(now),
-            updated_at: Set(now),
+        let rows = (first..(first + 1_000).min(n)).map(|i| {
+            participation_tests::bench::confirmed_subscription(town.id, &format!("abonne{i:06}@example.fr"))
         });
         entity::subscription::Entity::insert_many(rows).exec(db).await.expect("subscribers");
     }
@@ -77,15 +62,5 @@ async fn main() {
     let _ = running.await;
 
     println!("publication to {n} confirmed subscribers ({}, local SMTP sink)", world.backends());
-    println!("| figure | value |");
-    println!("|---|---:|");
-    println!("| commit → last mail accepted | {:.2} s |", elapsed.as_secs_f64());
-    println!("| commit → first mail accepted | {:.0} ms |", first_mail.as_secs_f64() * 1000.0);
-    println!("| mails per second | {:.0} |", n as f64 / elapsed.as_secs_f64());
-    println!("| database statements per recipient | {:.3} ({used} in all) |", used as f64 / n as f64);
-    println!("| resident memory before the run | {rss_before:.1} MiB |");
-    for (got, rss) in rss_samples {
-        println!("| resident memory at {got} mails | {rss:.1} MiB |");
-    }
-    println!("| peak resident memory of the process (sink included) | {:.1} MiB |", memory_mib("VmHWM:"));
+    print_figures(n, first_mail, elapsed, used, rss_before, &rss_samples);
 }

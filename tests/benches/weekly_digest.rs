@@ -7,7 +7,7 @@
 //! the 1,600 and the 300.
 use std::{sync::atomic::Ordering, time::Instant};
 
-use participation_tests::bench::{BenchWorld, memory_mib};
+use participation_tests::bench::{BenchWorld, memory_mib, print_figures};
 use sea_orm::{EntityTrait, QuerySelect, Set};
 use tokio_util::sync::CancellationToken;
 
@@ -112,19 +112,9 @@ async fn main() {
     let _ = running.await;
 
     println!("weekly digest for {towns} towns × {readers} citizens ({}, local SMTP sink)", world.backends());
-    println!("| figure | value |");
-    println!("|---|---:|");
     println!(
         "| digests recorded (then on a second run) | {recorded} (then {again}) in {:.2} s |",
         scheduling.as_secs_f64()
     );
-    println!("| run → last mail accepted | {:.1} s |", elapsed.as_secs_f64());
-    println!("| run → first mail accepted | {:.0} ms |", first_mail.as_secs_f64() * 1000.0);
-    println!("| mails per second | {:.0} |", n as f64 / elapsed.as_secs_f64());
-    println!("| database statements per recipient | {:.3} ({used} in all) |", used as f64 / n as f64);
-    println!("| resident memory before the run | {rss_before:.1} MiB |");
-    for (got, rss) in rss_samples {
-        println!("| resident memory at {got} mails | {rss:.1} MiB |");
-    }
-    println!("| peak resident memory of the process (sink included) | {:.1} MiB |", memory_mib("VmHWM:"));
+    print_figures(n, first_mail, elapsed, used, rss_before, &rss_samples);
 }

@@ -14,7 +14,7 @@ import io
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import BIN, DOMAIN, platform, step, steps
+from harness import BIN, DOMAIN, operator_token, platform, step, steps
 
 CITIZENS = 12
 DUPLICATES = 20
@@ -177,11 +177,7 @@ def main():
     # Every citizen here comes from 127.0.0.1: the per-IP login limit would stop them.
     settings = {"ARGON2_MEMORY_KIB": "1024", "ARGON2_ITERATIONS": "1", "AUTH_RATE_LIMIT": "1000/min"}
     with platform(settings) as (api, inbox, env, _db):
-        out = subprocess.run([BIN, "operator", "create", "--email", "ops@example.fr"], env=env,
-                             check=True, capture_output=True, text=True).stdout.strip()
-        pw = "une phrase de passe pour l’opérateur"
-        api.call("POST", DOMAIN, "/api/v1/auth/password/reset", {"token": out.split("token=", 1)[1], "password": pw})
-        ops = api.call("POST", DOMAIN, "/api/v1/auth/login", {"email": "ops@example.fr", "password": pw})[1]["access_token"]
+        ops = operator_token(api, env)
         towns = [open_town(api, inbox, ops, "28191", "hanches"), open_town(api, inbox, ops, "28279", "nogent")]
         a, b = parallel([lambda h=h, t=t: run_town(api, inbox, h, t, h.split(".")[0]) for h, t in towns])
         cross_town(api, a, b)

@@ -160,3 +160,12 @@ def platform(extra_env=None):
             server.wait(timeout=30)
         smtp.stop()
         psql(f"{PG}/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def operator_token(api, env):
+    """Creates an operator with the CLI, sets the password by the printed link, logs in."""
+    out = subprocess.run([BIN, "operator", "create", "--email", "ops@example.fr"], env=env,
+                         check=True, capture_output=True, text=True).stdout.strip()
+    pw = "une phrase de passe pour l’opérateur"
+    api.call("POST", DOMAIN, "/api/v1/auth/password/reset", {"token": out.split("token=", 1)[1], "password": pw})
+    return api.call("POST", DOMAIN, "/api/v1/auth/login", {"email": "ops@example.fr", "password": pw})[1]["access_token"]

@@ -10,12 +10,11 @@ Checks: the right mails reach the right people, one-click unsubscribe works
 from the captured headers, nothing reaches another town. Same environment as
 journeys.py; exits non-zero on the first surprise.
 """
-import subprocess
 import time
 import urllib.parse
 
 from consultations import citizen, open_town
-from harness import BIN, DOMAIN, platform, step, steps
+from harness import BIN, DOMAIN, operator_token, platform, step, steps
 
 
 def subjects(inbox, to):
@@ -56,11 +55,7 @@ def subscribe(api, inbox, host, email, confirm=True):
 def main():
     settings = {"ARGON2_MEMORY_KIB": "1024", "ARGON2_ITERATIONS": "1", "AUTH_RATE_LIMIT": "1000/min"}
     with platform(settings) as (api, inbox, env, _db):
-        out = subprocess.run([BIN, "operator", "create", "--email", "ops@example.fr"], env=env,
-                             check=True, capture_output=True, text=True).stdout.strip()
-        pw = "une phrase de passe pour l’opérateur"
-        api.call("POST", DOMAIN, "/api/v1/auth/password/reset", {"token": out.split("token=", 1)[1], "password": pw})
-        ops = api.call("POST", DOMAIN, "/api/v1/auth/login", {"email": "ops@example.fr", "password": pw})[1]["access_token"]
+        ops = operator_token(api, env)
         A, admin_a = open_town(api, inbox, ops, "28191", "hanches")
         B, admin_b = open_town(api, inbox, ops, "28279", "nogent")
 

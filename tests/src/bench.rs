@@ -115,3 +115,51 @@ pub fn memory_mib(field: &str) -> f64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
+
+/// A confirmed subscription of `email` to the town, as a fixture.
+pub fn confirmed_subscription(town: uuid::Uuid, email: &str) -> entity::subscription::ActiveModel {
+    use sea_orm::Set;
+    let now = chrono::Utc::now();
+    entity::subscription::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        tenant_id: Set(town),
+        email: Set(email.to_owned()),
+        status: Set("confirmed".into()),
+        confirm_token_hash: Set(None),
+        confirm_expires_at: Set(None),
+        consent_at: Set(now),
+        consent_page: Set("/".into()),
+        consent_wording: Set("fixture".into()),
+        consent_ip: Set(None),
+        confirmed_at: Set(Some(now)),
+        unsubscribed_at: Set(None),
+        language: Set("fr".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// Prints a run's figures as a Markdown table.
+pub fn print_figures(
+    n: usize,
+    first: Duration,
+    last: Duration,
+    statements: u64,
+    before: f64,
+    samples: &[(usize, f64)],
+) {
+    println!("| figure | value |");
+    println!("|---|---:|");
+    println!("| start → last mail accepted | {:.2} s |", last.as_secs_f64());
+    println!("| start → first mail accepted | {:.0} ms |", first.as_secs_f64() * 1000.0);
+    println!("| mails per second | {:.0} |", n as f64 / last.as_secs_f64());
+    println!(
+        "| database statements per recipient | {:.3} ({statements} in all) |",
+        statements as f64 / n as f64
+    );
+    println!("| resident memory before the run | {before:.1} MiB |");
+    for (got, rss) in samples {
+        println!("| resident memory at {got} mails | {rss:.1} MiB |");
+    }
+    println!("| peak resident memory of the process (sink included) | {:.1} MiB |", memory_mib("VmHWM:"));
+}
