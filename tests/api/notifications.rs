@@ -362,7 +362,7 @@ async fn announcements_preview_test_send_fan_out_and_daily_limit() {
         .await
         .unwrap();
 
-    let note = json!({ "subject": "Travaux rue de la Gare", "body": "La rue sera fermée lundi.\n\nMerci de votre patience." });
+    let note = json!({ "subject": "Travaux rue de la Gare", "body": "La rue sera **fermée** lundi.\n\nMerci de votre patience. <script>x()</script>" });
     for bad in [
         json!({ "subject": "", "body": "x" }),
         json!({ "subject": "Sujet", "body": "" }),
@@ -385,10 +385,9 @@ async fn announcements_preview_test_send_fan_out_and_daily_limit() {
     let (status, shown) =
         send(app.post(&host, "/api/v1/admin/announcements/preview").bearer_auth(&admin).json(&note)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        shown["html"].as_str().unwrap().contains("La rue sera fermée lundi.")
-            && shown["text"].as_str().unwrap().contains("Merci")
-    );
+    let html = shown["html"].as_str().unwrap();
+    assert!(html.contains("<strong>fermée</strong>") && !html.contains("<script"), "{html}");
+    assert!(shown["text"].as_str().unwrap().contains("Merci"));
 
     // A test goes to the admin alone and does not count.
     let test =

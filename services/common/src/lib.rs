@@ -9,6 +9,7 @@ pub mod domain;
 pub mod health;
 pub mod http;
 pub mod i18n;
+pub mod markdown;
 pub mod metrics;
 pub mod operator_cli;
 pub mod outbox;

@@ -193,7 +193,7 @@ async fn digests(
                 recipients: Vec::new(),
                 locale: if english { common::i18n::Lang::En } else { common::i18n::Lang::Fr },
                 topic: Some(Topic::Digest.as_str().to_owned()),
-                mail: MailTemplate::Notice { subject, body },
+                mail: MailTemplate::Notice { subject, body, markdown: false },
             };
             let mail = draft(&sender, &payload).map(|d| (payload, d));
             let one = Prepared {

@@ -10,7 +10,13 @@ use uuid::Uuid;
 #[serde(tag = "template", content = "params", rename_all = "snake_case")]
 pub enum MailTemplate {
     /// A message written by a town (announcements, notices).
-    Notice { subject: String, body: String },
+    Notice {
+        subject: String,
+        body: String,
+        /// The body is Markdown: the HTML part shows it rendered (and sanitised).
+        #[serde(default)]
+        markdown: bool,
+    },
     /// An account mail with a one-time link; the worker derives the link's token
     /// from `token_id`, so the event never holds it.
     AccountLink { purpose: Purpose, token_id: Uuid, host: String, name: String },
@@ -63,6 +69,8 @@ struct NoticeHtml<'a> {
     sender: &'a str,
     brand: &'a Brand,
     paragraphs: Vec<Vec<&'a str>>,
+    /// Sanitised HTML of a Markdown body, shown instead of the paragraphs.
+    rich: Option<String>,
     unsubscribe_url: Option<&'a str>,
     footer: Footer,
 }
@@ -109,7 +117,8 @@ pub fn render(
     unsubscribe_url: Option<&str>,
 ) -> Result<Rendered, askama::Error> {
     match template {
-        MailTemplate::Notice { subject, body } => {
+        MailTemplate::Notice { subject, body, markdown } => {
+            let rich = markdown.then(|| common::markdown::render_lite(body));
             let body = body.replace("\r\n", "\n");
             let paragraphs = body
                 .split("\n\n")
@@ -125,6 +134,7 @@ pub fn render(
                 sender,
                 brand,
                 paragraphs,
+                rich,
                 unsubscribe_url,
                 footer: Footer::new(lang),
             }
@@ -145,7 +155,7 @@ mod tests {
     use super::*;
 
     fn notice(body: &str) -> MailTemplate {
-        MailTemplate::Notice { subject: "Réunion".into(), body: body.into() }
+        MailTemplate::Notice { subject: "Réunion".into(), body: body.into(), markdown: false }
     }
 
     #[test]
@@ -184,7 +194,7 @@ mod tests {
             serde_json::json!({"template": "notice", "params": {"subject": "s", "body": "b"}}),
         )
         .unwrap();
-        assert_eq!(t, MailTemplate::Notice { subject: "s".into(), body: "b".into() });
+        assert_eq!(t, MailTemplate::Notice { subject: "s".into(), body: "b".into(), markdown: false });
         assert!(serde_json::from_value::<MailTemplate>(serde_json::json!({"template": "other"})).is_err());
     }
 }

@@ -2,7 +2,7 @@
 use chrono::{DateTime, Duration, Utc};
 use common::{i18n::Text, problem::FieldError};
 
-use crate::domain::markdown;
+use common::markdown;
 
 /// How long after posting an author may still correct a comment.
 pub const EDIT_WINDOW: Duration = Duration::minutes(15);

@@ -3,7 +3,6 @@ pub mod budget;
 pub mod comment;
 pub mod consultation;
 pub mod export;
-pub mod markdown;
 pub mod proposal;
 pub mod questionnaire;
 pub mod results;

@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use crate::domain::{
     consultation::{Audience, DraftFields},
-    markdown,
     status::{ARCHIVED, CLOSED, DRAFT, Move, PUBLISHED},
 };
 
@@ -39,7 +38,7 @@ pub async fn create(
         title: Set(fields.title.clone()),
         summary: Set(fields.summary.clone()),
         body_markdown: Set(fields.body_markdown.clone()),
-        body_html: Set(markdown::render(&fields.body_markdown)),
+        body_html: Set(common::markdown::render(&fields.body_markdown)),
         audience: Set(fields.audience.as_str().to_owned()),
         opens_at: Set(fields.opens_at),
         closes_at: Set(fields.closes_at),
@@ -69,7 +68,10 @@ pub async fn update_draft(
         .col_expr(consultation::Column::Title, Expr::value(fields.title.clone()))
         .col_expr(consultation::Column::Summary, Expr::value(fields.summary.clone()))
         .col_expr(consultation::Column::BodyMarkdown, Expr::value(fields.body_markdown.clone()))
-        .col_expr(consultation::Column::BodyHtml, Expr::value(markdown::render(&fields.body_markdown)))
+        .col_expr(
+            consultation::Column::BodyHtml,
+            Expr::value(common::markdown::render(&fields.body_markdown)),
+        )
         .col_expr(consultation::Column::Audience, Expr::value(fields.audience.as_str()))
         .col_expr(consultation::Column::OpensAt, Expr::value(fields.opens_at))
         .col_expr(consultation::Column::ClosesAt, Expr::value(fields.closes_at))

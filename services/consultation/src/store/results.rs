@@ -8,10 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{
-    domain::{markdown, results::Tallies},
-    store::latest,
-};
+use crate::{domain::results::Tallies, store::latest};
 
 /// Option, value and answered counts of the questions: three grouped queries.
 pub async fn tallies(
@@ -206,7 +203,7 @@ pub async fn publish_text(
         == 1;
     let rows = consultation::Entity::update_many()
         .col_expr(consultation::Column::ResultsMarkdown, Expr::value(body_markdown))
-        .col_expr(consultation::Column::ResultsHtml, Expr::value(markdown::render(body_markdown)))
+        .col_expr(consultation::Column::ResultsHtml, Expr::value(common::markdown::render(body_markdown)))
         .col_expr(consultation::Column::UpdatedAt, Expr::value(now))
         .filter(consultation::Column::TenantId.eq(scope.tenant_id()))
         .filter(consultation::Column::Id.eq(id))

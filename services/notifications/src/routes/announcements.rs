@@ -72,7 +72,7 @@ pub async fn preview(
 ) -> Result<HttpResponse, Problem> {
     principal.require_admin()?;
     let (subject, text) = checked(&body)?;
-    let mail = MailTemplate::Notice { subject, body: text };
+    let mail = MailTemplate::Notice { subject, body: text, markdown: true };
     let row = entity::tenant::Entity::find_by_id(town.id).one(&state.db).await.map_err(Problem::internal)?;
     let shown = render(&mail, Lang::Fr, &town_sender_name(&town.name), &Brand::of(row.as_ref()), Some("#"))
         .map_err(Problem::internal)?;
@@ -94,7 +94,8 @@ pub async fn send(
     principal.require_admin()?;
     let (subject, text) = checked(&body)?;
     let id = Uuid::now_v7();
-    let mail = json!({ "template": "notice", "params": { "subject": subject, "body": text } });
+    let mail =
+        json!({ "template": "notice", "params": { "subject": subject, "body": text, "markdown": true } });
     let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     let (kind, payload) = if body.test {
         let me = town
