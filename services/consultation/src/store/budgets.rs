@@ -75,12 +75,19 @@ pub async fn cast(
         project_id: Set(*p),
     });
     ballot_item::Entity::insert_many(items).exec(conn).await.map_err(NotStored::Db)?;
-    project::Entity::update_many()
-        .col_expr(project::Column::VoteCount, Expr::col(project::Column::VoteCount).add(1))
-        .filter(project::Column::TenantId.eq(scope.tenant_id()))
-        .filter(project::Column::Id.is_in(chosen.iter().copied()))
-        .exec(conn)
-        .await
-        .map_err(NotStored::Db)?;
+    // One row at a time, in id order: two ballots sharing projects then lock
+    // them in the same order and cannot deadlock (one UPDATE … IN (…) may
+    // visit the rows in any order on PostgreSQL).
+    let mut ordered = chosen.to_vec();
+    ordered.sort_unstable();
+    for id in ordered {
+        project::Entity::update_many()
+            .col_expr(project::Column::VoteCount, Expr::col(project::Column::VoteCount).add(1))
+            .filter(project::Column::TenantId.eq(scope.tenant_id()))
+            .filter(project::Column::Id.eq(id))
+            .exec(conn)
+            .await
+            .map_err(NotStored::Db)?;
+    }
     Ok(stored.id)
 }
