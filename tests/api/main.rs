@@ -25,6 +25,7 @@ mod proposals;
 mod query_counts;
 mod questionnaires;
 mod results;
+mod security_headers;
 mod support;
 mod tenant_scope;
 mod town_data;

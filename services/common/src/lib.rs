@@ -21,6 +21,7 @@ pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;
 pub mod tenancy;
+pub mod web;
 
 pub use problem::Problem;
 pub use state::AppState;

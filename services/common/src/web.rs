@@ -1,0 +1,58 @@
+//! What every page and answer shares: security headers on each response, and
+//! the platform's one small stylesheet (no external font or CDN: the platform
+//! must work on a closed network).
+use actix_web::{
+    Error, HttpResponse,
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    http::header::{self, HeaderName, HeaderValue},
+    middleware::Next,
+    web,
+};
+
+use crate::{AppState, config::UrlScheme};
+
+/// The stylesheet, compiled into the binary.
+pub const STYLESHEET: &str = include_str!("../static/site.css");
+
+/// Scripts and styles from this site only (no inline script), nothing framed,
+/// forms posted here only; images may come from https (a town's logo).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// Registers `/static/site.css` (any host).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/site.css", web::get().to(stylesheet));
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(STYLESHEET)
+}
+
+/// Adds the security headers a response does not set itself; HSTS when the
+/// platform is served over https.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let https =
+        req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.public_url_scheme == UrlScheme::Https);
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    if https {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+    }
+    Ok(res)
+}
