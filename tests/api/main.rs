@@ -19,6 +19,7 @@ mod mail_tls;
 mod migrations;
 mod notifications;
 mod operations;
+mod pages;
 mod people;
 mod problems;
 mod proposals;

@@ -56,3 +56,29 @@ pub async fn security_headers(
     }
     Ok(res)
 }
+
+/// The contrast ratio (WCAG 2) of the `#rrggbb` colour against white, if it is one.
+pub fn contrast_on_white(colour: &str) -> Option<f64> {
+    let hex = colour.strip_prefix('#').filter(|h| h.len() == 6)?;
+    let channel = |i: usize| -> Option<f64> {
+        let c = f64::from(u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()?) / 255.0;
+        Some(if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) })
+    };
+    let luminance = 0.2126 * channel(0)? + 0.7152 * channel(2)? + 0.0722 * channel(4)?;
+    Some(1.05 / (luminance + 0.05))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contrast_on_white;
+
+    #[test]
+    fn contrast_against_white_follows_wcag() {
+        let ratio = |c| contrast_on_white(c).unwrap();
+        assert!((ratio("#000000") - 21.0).abs() < 0.01);
+        assert!((ratio("#ffffff") - 1.0).abs() < 0.01);
+        assert!(ratio("#1a4d8f") >= 4.5, "the platform's colour");
+        assert!(ratio("#ffcc00") < 4.5, "yellow on white is unreadable");
+        assert_eq!(contrast_on_white("red"), None);
+    }
+}

@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::results::configure(cfg);
     routes::exports::configure(cfg);
     routes::stats::configure(cfg);
+    routes::pages::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.

@@ -7,6 +7,7 @@ pub mod dto;
 pub mod exports;
 pub mod manage;
 pub mod moderation;
+pub mod pages;
 pub mod paging;
 pub mod proposals;
 pub mod questionnaire;
