@@ -67,3 +67,48 @@ async fn the_towns_colour_is_used_only_when_it_reads_well() {
         assert!(css().await.contains(&format!("--town: {shown}")), "{colour}");
     }
 }
+
+#[tokio::test]
+async fn browsers_get_error_pages_and_api_clients_problems() {
+    let (app, _sink, host) = town_app().await;
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let res = app.get(&host, "/nulle-part").header("Accept", browser).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("<html lang=\"fr\">")
+            && page.contains("<h1>Introuvable</h1>")
+            && page.contains("href=\"/\""),
+        "{page}"
+    );
+    assert_eq!(page.matches("<h1").count(), 1);
+    assert!(page.contains("/town.css"), "a town's page wears its colour");
+    let res = app
+        .get(&host, "/nulle-part")
+        .header("Accept", browser)
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap();
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("<html lang=\"en\">")
+            && page.contains("Not found")
+            && page.contains("Back to the home page")
+    );
+    let res = app
+        .get(participation_tests::PLATFORM_DOMAIN, "/nulle-part")
+        .header("Accept", browser)
+        .send()
+        .await
+        .unwrap();
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Participation") && !page.contains("/town.css"), "{page}");
+
+    let res = app.get(&host, "/api/v1/nulle-part").send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let forbidden = app.get(&host, "/api/v1/admin/stats").header("Accept", browser).send().await.unwrap();
+    assert_eq!(forbidden.status(), StatusCode::UNAUTHORIZED);
+    assert!(forbidden.text().await.unwrap().contains("Connexion requise"));
+}

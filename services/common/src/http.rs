@@ -32,6 +32,12 @@ pub async fn request_context(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let request_id = incoming_request_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // A browser opening a page gets an error page; API clients keep problem+json.
+    let page = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
     let lang = Lang::negotiate(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let span = tracing::info_span!(
         "request",
@@ -43,7 +49,7 @@ pub async fn request_context(
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let started = Instant::now();
     let res = next.call(req).instrument(span.clone()).await?;
-    let res = localise_problem(res, lang, &request_id);
+    let res = localise_problem(res, lang, &request_id, page);
     let status = res.status().as_u16();
     span.in_scope(|| {
         tracing::info!(status, latency_ms = started.elapsed().as_millis() as u64, "request served");
@@ -67,6 +73,7 @@ fn localise_problem(
     res: ServiceResponse<impl MessageBody + 'static>,
     lang: Lang,
     request_id: &str,
+    page: bool,
 ) -> ServiceResponse<BoxBody> {
     let problem = res.response().extensions().get::<Problem>().cloned().or_else(|| {
         // Actix answers a known path with a wrong method by a bare 405.
@@ -77,7 +84,10 @@ fn localise_problem(
         return res.map_into_boxed_body();
     };
     let (req, old) = res.into_parts();
-    let mut new = problem.to_response(lang, Some(request_id));
+    let mut new = match page {
+        true => crate::web::error_page(&req, &problem, lang, request_id),
+        false => problem.to_response(lang, Some(request_id)),
+    };
     for (name, value) in old.headers() {
         if !new.headers().contains_key(name) && name != header::CONTENT_LENGTH {
             new.headers_mut().insert(name.clone(), value.clone());

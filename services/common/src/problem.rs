@@ -100,6 +100,21 @@ impl Problem {
         self.code
     }
 
+    /// Its HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Its title in `lang`.
+    pub fn title(&self, lang: Lang) -> &'static str {
+        title(self.code, lang)
+    }
+
+    /// Its detail in `lang`, if it has one.
+    pub fn detail(&self, lang: Lang) -> Option<String> {
+        self.detail.as_ref().map(|d| d.get(lang).to_owned())
+    }
+
     /// The problem as a JSON document in `lang`.
     pub fn to_json(&self, lang: Lang, request_id: Option<&str>) -> Value {
         let mut body = json!({

@@ -57,6 +57,51 @@ pub async fn security_headers(
     Ok(res)
 }
 
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    lang: &'static str,
+    site: &'a str,
+    town: bool,
+    heading: &'static str,
+    detail: Option<String>,
+    back: &'static str,
+    reference: &'static str,
+    request_id: &'a str,
+}
+
+/// The page a browser gets for `problem`, with its status and in `lang`.
+pub fn error_page(
+    req: &actix_web::HttpRequest,
+    problem: &crate::Problem,
+    lang: crate::i18n::Lang,
+    request_id: &str,
+) -> HttpResponse {
+    use actix_web::HttpMessage;
+    use askama::Template;
+    let town = match req.extensions().get::<crate::tenancy::Site>() {
+        Some(crate::tenancy::Site::Town(t)) => Some(t.name.clone()),
+        _ => None,
+    };
+    let english = lang == crate::i18n::Lang::En;
+    let page = ErrorPage {
+        lang: lang.tag(),
+        site: town.as_deref().unwrap_or("Participation"),
+        town: town.is_some(),
+        heading: problem.title(lang),
+        detail: problem.detail(lang),
+        back: if english { "Back to the home page" } else { "Retour à l’accueil" },
+        reference: if english { "Reference:" } else { "Référence :" },
+        request_id,
+    };
+    let mut res = HttpResponse::build(problem.status());
+    res.content_type("text/html; charset=utf-8").insert_header(("Content-Language", lang.tag()));
+    match page.render() {
+        Ok(body) => res.body(body),
+        Err(_) => res.body(problem.title(lang)),
+    }
+}
+
 /// The contrast ratio (WCAG 2) of the `#rrggbb` colour against white, if it is one.
 pub fn contrast_on_white(colour: &str) -> Option<f64> {
     let hex = colour.strip_prefix('#').filter(|h| h.len() == 6)?;

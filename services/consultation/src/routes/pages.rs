@@ -40,6 +40,7 @@ impl Item {
 struct Home {
     lang: &'static str,
     site: String,
+    town: bool,
     open: Vec<Item>,
     closed: Vec<Item>,
 }
@@ -58,6 +59,7 @@ pub async fn home(town: Town, state: web::Data<AppState>) -> Result<HttpResponse
     html(Home {
         lang: "fr",
         site: town.name.clone(),
+        town: true,
         open: open.into_iter().map(Item::of).collect(),
         closed: closed.into_iter().map(Item::of).collect(),
     })
