@@ -33,11 +33,7 @@ pub async fn request_context(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let request_id = incoming_request_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     // A browser opening a page gets an error page; API clients keep problem+json.
-    let page = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
+    let page = wants_html(req.headers());
     let lang = Lang::negotiate(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let span = tracing::info_span!(
         "request",
@@ -59,6 +55,11 @@ pub async fn request_context(
         res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
     }
     Ok(res)
+}
+
+/// Whether the client is a browser asking for a page (it accepts `text/html`).
+pub fn wants_html(headers: &header::HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
 /// A client-chosen id is kept only when short and plain, so it cannot forge log lines.

@@ -13,6 +13,8 @@ pub mod markdown;
 pub mod metrics;
 pub mod operator_cli;
 pub mod outbox;
+pub mod paging;
+pub mod participation;
 pub mod problem;
 pub mod rate_limit;
 pub mod server;

@@ -33,7 +33,7 @@ pub async fn resolve_site(
             req.extensions_mut().insert(site);
             next.call(req).await.map(ServiceResponse::map_into_boxed_body)
         }
-        Err(problem) if problem.code() == "tenant_suspended" && wants_html(&req) => {
+        Err(problem) if problem.code() == "tenant_suspended" && crate::http::wants_html(req.headers()) => {
             let lang = Lang::negotiate(header_str(&req, header::ACCEPT_LANGUAGE));
             Ok(req.into_response(suspended_page(lang)))
         }
@@ -52,10 +52,6 @@ fn request_host(req: &ServiceRequest) -> String {
 
 fn header_str(req: &ServiceRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-fn wants_html(req: &ServiceRequest) -> bool {
-    header_str(req, header::ACCEPT).is_some_and(|a| a.contains("text/html"))
 }
 
 fn suspended_page(lang: Lang) -> HttpResponse {

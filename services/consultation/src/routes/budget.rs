@@ -15,7 +15,7 @@ use crate::{
         access::{Viewer, conflict, open_for, require_kind, results_visible, visible},
         citizen::verified,
     },
-    store::{NotStored, budgets},
+    store::budgets,
 };
 
 /// Registers the budget routes (town host).
@@ -179,11 +179,7 @@ pub async fn vote(
             )),
     })?;
     let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
-    let stored = match budgets::cast(&txn, town.scope(), c.id, principal.user_id, &body.project_ids).await {
-        Ok(stored) => stored,
-        Err(NotStored::AlreadyDone) => return Err(Problem::new(StatusCode::CONFLICT, "already_responded")),
-        Err(NotStored::Db(e)) => return Err(Problem::internal(e)),
-    };
+    let stored = budgets::cast(&txn, town.scope(), c.id, principal.user_id, &body.project_ids).await?;
     txn.commit().await.map_err(Problem::internal)?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "id": stored })))
 }

@@ -7,6 +7,7 @@ use common::{
     auth::Principal,
     i18n::Text,
     outbox::{self, NewEvent},
+    paging::Page,
     problem::FieldError,
 };
 use entity::{comment, user};
@@ -20,7 +21,6 @@ use crate::{
     routes::{
         access::{Viewer, conflict, require_open, visible},
         citizen::verified,
-        paging::Page,
     },
     store::{
         comments::{self, Thread},
@@ -262,7 +262,7 @@ async fn list(
         .map_err(Problem::internal)?;
     let authors =
         rows.iter().flat_map(|(c, replies, _)| std::iter::once(c).chain(replies)).map(|c| c.author_id);
-    let names = comments::names(&state.db, town.scope(), authors.collect::<Vec<_>>())
+    let names = crate::store::names(&state.db, town.scope(), authors.collect::<Vec<_>>())
         .await
         .map_err(Problem::internal)?;
     let dtos: Vec<CommentDto> = rows

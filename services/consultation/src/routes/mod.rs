@@ -8,7 +8,6 @@ pub mod exports;
 pub mod manage;
 pub mod moderation;
 pub mod pages;
-pub mod paging;
 pub mod proposals;
 pub mod questionnaire;
 pub mod read;

@@ -6,6 +6,7 @@ use common::{
     audit::{self, Actor, AuditEntry},
     auth::Principal,
     i18n::Text,
+    paging::Page,
     problem::FieldError,
 };
 use serde::{Deserialize, Serialize};
@@ -14,10 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     domain::comment::parse_reason,
-    routes::{
-        comments::{CommentDto, dto},
-        paging::Page,
-    },
+    routes::comments::{CommentDto, dto},
     store::comments::{self, Decision, Queue},
 };
 
@@ -70,7 +68,7 @@ async fn decide(
     audit::record(&txn, &actor, entry).await.map_err(Problem::internal)?;
     txn.commit().await.map_err(Problem::internal)?;
     let names =
-        comments::names(&state.db, town.scope(), [decided.author_id]).await.map_err(Problem::internal)?;
+        crate::store::names(&state.db, town.scope(), [decided.author_id]).await.map_err(Problem::internal)?;
     Ok(HttpResponse::Ok().json(dto(decided, &names, true)))
 }
 
@@ -155,10 +153,13 @@ pub async fn queue(
     let rows = comments::queue(&state.db, town.scope(), which, page.limit, page.offset)
         .await
         .map_err(Problem::internal)?;
-    let names =
-        comments::names(&state.db, town.scope(), rows.iter().map(|(c, _)| c.author_id).collect::<Vec<_>>())
-            .await
-            .map_err(Problem::internal)?;
+    let names = crate::store::names(
+        &state.db,
+        town.scope(),
+        rows.iter().map(|(c, _)| c.author_id).collect::<Vec<_>>(),
+    )
+    .await
+    .map_err(Problem::internal)?;
     let queued: Vec<QueuedComment> = rows
         .into_iter()
         .map(|(c, reasons)| QueuedComment {

@@ -6,6 +6,7 @@ use common::{
     auth::Principal,
     i18n::Text,
     outbox::{self, NewEvent},
+    paging::Page,
     problem::FieldError,
 };
 use entity::{proposal, user};
@@ -22,7 +23,6 @@ use crate::{
     routes::{
         access::{Viewer, open_for, visible},
         citizen::verified,
-        paging::Page,
     },
     store::{consultations, proposals, proposals::Sort},
 };

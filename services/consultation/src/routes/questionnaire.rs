@@ -1,5 +1,5 @@
 //! Questions (admins, on drafts) and responses (verified citizens, once).
-use actix_web::{HttpResponse, http::StatusCode, web};
+use actix_web::{HttpResponse, web};
 use common::{AppState, Problem, Town, auth::Principal};
 use entity::{question, question_option};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use crate::{
         access::{Viewer, conflict, open_for, visible},
         citizen::verified,
     },
-    store::{NotStored, consultations, questionnaires},
+    store::{consultations, questionnaires},
 };
 
 /// Registers question and response routes (town host).
@@ -181,13 +181,7 @@ pub async fn respond(
         .collect();
     let rows = check_answers(&asked, &given).map_err(Problem::validation)?;
     let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
-    let stored = match questionnaires::respond(&txn, town.scope(), id, principal.user_id, &rows).await {
-        Ok(stored) => stored,
-        Err(NotStored::AlreadyDone) => {
-            return Err(Problem::new(StatusCode::CONFLICT, "already_responded"));
-        }
-        Err(NotStored::Db(e)) => return Err(Problem::internal(e)),
-    };
+    let stored = questionnaires::respond(&txn, town.scope(), id, principal.user_id, &rows).await?;
     txn.commit().await.map_err(Problem::internal)?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "id": stored })))
 }

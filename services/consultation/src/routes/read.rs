@@ -1,7 +1,7 @@
 //! Reading consultations: anyone sees published ones, staff see drafts too.
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use common::{AppState, Problem, Town, auth::Principal, i18n::Text, problem::FieldError};
+use common::{AppState, Problem, Town, auth::Principal, i18n::Text, paging::Page, problem::FieldError};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -9,7 +9,6 @@ use crate::{
     routes::{
         access::{Viewer, visible},
         dto::ConsultationDto,
-        paging::Page,
     },
     store::{consultations, consultations::Listing},
 };

@@ -1,7 +1,7 @@
 //! Comments, reports and moderation of one town.
 use chrono::{DateTime, Utc};
 use common::TenantScope;
-use entity::{comment, comment_report, user};
+use entity::{comment, comment_report};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, OnConflict},
@@ -110,26 +110,6 @@ pub async fn page(
             (c, mine, count)
         })
         .collect())
-}
-
-/// Display names of `users`: one query.
-pub async fn names(
-    conn: &impl ConnectionTrait,
-    scope: TenantScope,
-    users: impl IntoIterator<Item = Uuid>,
-) -> Result<Vec<(Uuid, String)>, DbErr> {
-    let mut ids: Vec<Uuid> = users.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    scope
-        .find::<user::Entity>()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::DisplayName)
-        .filter(user::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(conn)
-        .await
 }
 
 /// Replaces the text of a visible comment.

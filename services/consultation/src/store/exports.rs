@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     domain::export::{self, ExportProposal, ExportQuestion, Table},
-    store::{budgets, comments, questionnaires},
+    store::{budgets, names, questionnaires},
 };
 
 /// The consultation's contributions as a table, by kind.
@@ -78,7 +78,7 @@ async fn proposals(
         .order_by_asc(proposal::Column::Id)
         .all(conn)
         .await?;
-    let names = comments::names(conn, scope, rows.iter().map(|p| p.author_id).collect::<Vec<_>>()).await?;
+    let names = names(conn, scope, rows.iter().map(|p| p.author_id).collect::<Vec<_>>()).await?;
     let rows: Vec<ExportProposal> = rows
         .into_iter()
         .map(|p| ExportProposal {

@@ -9,7 +9,10 @@ pub mod questionnaires;
 pub mod results;
 pub mod stats;
 
-use sea_orm::{DbErr, SqlErr};
+use common::TenantScope;
+use entity::user;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, QueryFilter, QuerySelect, SqlErr};
+use uuid::Uuid;
 
 /// Why a once-per-citizen contribution (a response, a ballot) was not stored.
 #[derive(Debug)]
@@ -19,6 +22,18 @@ pub enum NotStored {
     Db(DbErr),
 }
 
+impl From<NotStored> for common::Problem {
+    /// The citizen's second contribution is a 409 `already_responded`.
+    fn from(e: NotStored) -> Self {
+        match e {
+            NotStored::AlreadyDone => {
+                common::Problem::new(actix_web::http::StatusCode::CONFLICT, "already_responded")
+            }
+            NotStored::Db(e) => common::Problem::internal(e),
+        }
+    }
+}
+
 impl From<DbErr> for NotStored {
     fn from(e: DbErr) -> Self {
         match e.sql_err() {
@@ -26,4 +41,24 @@ impl From<DbErr> for NotStored {
             _ => NotStored::Db(e),
         }
     }
+}
+
+/// Display names of `users`: one query.
+pub async fn names(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    users: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<(Uuid, String)>, DbErr> {
+    let mut ids: Vec<Uuid> = users.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    scope
+        .find::<user::Entity>()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(conn)
+        .await
 }

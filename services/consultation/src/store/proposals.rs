@@ -1,7 +1,7 @@
 //! Proposals and supports of one town.
 use chrono::Utc;
 use common::TenantScope;
-use entity::{proposal, support, user};
+use entity::{proposal, support};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, OnConflict},
@@ -67,16 +67,7 @@ pub async fn page(
         .offset(offset)
         .all(conn)
         .await?;
-    let authors: Vec<Uuid> = rows.iter().map(|p| p.author_id).collect();
-    let names: Vec<(Uuid, String)> = scope
-        .find::<user::Entity>()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::DisplayName)
-        .filter(user::Column::Id.is_in(authors))
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let names = super::names(conn, scope, rows.iter().map(|p| p.author_id).collect::<Vec<_>>()).await?;
     Ok(rows
         .into_iter()
         .map(|p| {

@@ -1,10 +1,10 @@
 //! Counts behind results, the people who took part, and the published results text.
 use chrono::Utc;
 use common::TenantScope;
-use entity::{answer, ballot, comment, consultation, proposal, response, support, user};
+use entity::{answer, ballot, comment, consultation, proposal, user};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, ExprTrait, Query, SelectStatement},
+    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
@@ -70,66 +70,11 @@ pub async fn texts(
     Ok(rows.into_iter().filter_map(|a| Some((a.question_id, a.text?))).collect())
 }
 
-fn ids_of<C: ColumnTrait>(
-    table: impl sea_orm::sea_query::IntoTableRef,
-    col: C,
-    scope: TenantScope,
-    tenant: impl ColumnTrait,
-    filter: Condition,
-) -> SelectStatement {
-    Query::select()
-        .column(col)
-        .from(table)
-        .and_where(tenant.eq(scope.tenant_id()))
-        .cond_where(filter)
-        .to_owned()
-}
-
 /// Everyone who answered, proposed, supported, voted or commented in the consultation.
 fn took_part(scope: TenantScope, consultation: Uuid) -> Condition {
-    let proposals = ids_of(
-        proposal::Entity,
-        proposal::Column::Id,
-        scope,
-        proposal::Column::TenantId,
-        Condition::all().add(proposal::Column::ConsultationId.eq(consultation)),
-    );
-    Condition::any()
-        .add(user::Column::Id.in_subquery(ids_of(
-            response::Entity,
-            response::Column::UserId,
-            scope,
-            response::Column::TenantId,
-            Condition::all().add(response::Column::ConsultationId.eq(consultation)),
-        )))
-        .add(user::Column::Id.in_subquery(ids_of(
-            proposal::Entity,
-            proposal::Column::AuthorId,
-            scope,
-            proposal::Column::TenantId,
-            Condition::all().add(proposal::Column::ConsultationId.eq(consultation)),
-        )))
-        .add(user::Column::Id.in_subquery(ids_of(
-            support::Entity,
-            support::Column::UserId,
-            scope,
-            support::Column::TenantId,
-            Condition::all().add(support::Column::ProposalId.in_subquery(proposals)),
-        )))
-        .add(user::Column::Id.in_subquery(ids_of(
-            ballot::Entity,
-            ballot::Column::UserId,
-            scope,
-            ballot::Column::TenantId,
-            Condition::all().add(ballot::Column::ConsultationId.eq(consultation)),
-        )))
-        .add(user::Column::Id.in_subquery(ids_of(
-            comment::Entity,
-            comment::Column::AuthorId,
-            scope,
-            comment::Column::TenantId,
-            Condition::all().add(comment::Column::ConsultationId.eq(consultation)),
-        )))
+    common::participation::subqueries(scope, consultation)
+        .into_iter()
+        .fold(Condition::any(), |any, ids| any.add(user::Column::Id.in_subquery(ids)))
 }
 
 /// How many people took part: one query.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
 use chrono::{Duration, Utc};
-use common::{AppState, Problem, Town, auth::Principal, i18n::Text, problem::FieldError};
+use common::{AppState, Problem, Town, auth::Principal, i18n::Text, paging::Page, problem::FieldError};
 use entity::{delivery, tenant};
 use sea_orm::EntityTrait;
 use serde::Deserialize;
@@ -62,17 +62,10 @@ pub async fn list(
             Text::fixed("Un statut d’envoi connu.", "A known delivery status."),
         ));
     }
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=100).contains(&limit) {
-        errors.push(FieldError::new("limit", Text::fixed("De 1 à 100.", "From 1 to 100.")));
-    }
-    let offset = params.offset.unwrap_or(0);
-    if offset > 1_000_000 {
-        errors.push(FieldError::new("offset", Text::fixed("De 0 à 1 000 000.", "From 0 to 1,000,000.")));
-    }
-    if !errors.is_empty() {
+    let page = Page::check(params.limit, params.offset, 50).map_err(|more| errors.extend(more)).ok();
+    let (Some(Page { limit, offset }), true) = (page, errors.is_empty()) else {
         return Err(Problem::validation(errors));
-    }
+    };
     let (db, scope) = (&state.db, town.scope());
     let since = Utc::now() - Duration::days(30);
     let quota = tenant::Entity::find_by_id(town.id)

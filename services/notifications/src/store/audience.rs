@@ -2,10 +2,11 @@
 //! preferences and unsubscribes say, read a batch at a time in address order.
 use std::collections::HashSet;
 
+use common::TenantScope;
 use entity::{mail_suppression, notification_preference, subscription, user};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, Func, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -30,37 +31,6 @@ fn preference_column(topic: Topic) -> Option<notification_preference::Column> {
         Topic::ProposalAnswers => Some(notification_preference::Column::ProposalAnswers),
         Topic::Announcements | Topic::Digest => None,
     }
-}
-
-/// Who has taken part in the consultation: answered, proposed, supported, voted or commented.
-fn participants(tenant: Uuid, consultation: Uuid) -> [SelectStatement; 5] {
-    let of = |table: &str, col: &str| {
-        Query::select()
-            .column(Alias::new(col))
-            .from(Alias::new(table))
-            .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant))
-            .and_where(Expr::col(Alias::new("consultation_id")).eq(consultation))
-            .to_owned()
-    };
-    let proposals = Query::select()
-        .column(Alias::new("id"))
-        .from(Alias::new("proposals"))
-        .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant))
-        .and_where(Expr::col(Alias::new("consultation_id")).eq(consultation))
-        .to_owned();
-    let supports = Query::select()
-        .column(Alias::new("user_id"))
-        .from(Alias::new("supports"))
-        .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant))
-        .and_where(Expr::col(Alias::new("proposal_id")).in_subquery(proposals))
-        .to_owned();
-    [
-        of("responses", "user_id"),
-        of("proposals", "author_id"),
-        of("ballots", "user_id"),
-        of("comments", "author_id"),
-        supports,
-    ]
 }
 
 /// Whom a consultation-wide mail is for.
@@ -102,13 +72,17 @@ pub async fn citizens_after(
     match took {
         Took::Anyone => {}
         Took::NoPart(consultation) => {
-            for took_part in participants(tenant, consultation) {
+            for took_part in
+                common::participation::subqueries(TenantScope::for_operator_action(tenant), consultation)
+            {
                 query.and_where(Expr::col((user::Entity, user::Column::Id)).not_in_subquery(took_part));
             }
         }
         Took::Part(consultation) => {
             let mut any = Condition::any();
-            for took_part in participants(tenant, consultation) {
+            for took_part in
+                common::participation::subqueries(TenantScope::for_operator_action(tenant), consultation)
+            {
                 any = any.add(Expr::col((user::Entity, user::Column::Id)).in_subquery(took_part));
             }
             query.cond_where(any);

@@ -1,5 +1,5 @@
 //! One page of a list: `limit` and `offset` checked the same way everywhere.
-use common::{Problem, i18n::Text, problem::FieldError};
+use crate::{Problem, i18n::Text, problem::FieldError};
 
 /// Largest page a list returns.
 pub const MAX_PAGE: u64 = 100;
@@ -18,7 +18,17 @@ pub struct Page {
 impl Page {
     /// `limit` 1 to 100 (default 20), `offset` 0 to 1,000,000 (default 0).
     pub fn parse(limit: Option<u64>, offset: Option<u64>) -> Result<Page, Problem> {
-        let limit = limit.unwrap_or(20);
+        Page::check(limit, offset, 20).map_err(Problem::validation)
+    }
+
+    /// The same checks with another default `limit`; the errors, to report
+    /// beside those of other fields.
+    pub fn check(
+        limit: Option<u64>,
+        offset: Option<u64>,
+        default_limit: u64,
+    ) -> Result<Page, Vec<FieldError>> {
+        let limit = limit.unwrap_or(default_limit);
         let offset = offset.unwrap_or(0);
         let mut errors = Vec::new();
         if !(1..=MAX_PAGE).contains(&limit) {
@@ -27,7 +37,7 @@ impl Page {
         if offset > MAX_OFFSET {
             errors.push(FieldError::new("offset", Text::fixed("De 0 à 1 000 000.", "From 0 to 1,000,000.")));
         }
-        if errors.is_empty() { Ok(Page { limit, offset }) } else { Err(Problem::validation(errors)) }
+        if errors.is_empty() { Ok(Page { limit, offset }) } else { Err(errors) }
     }
 }
 
