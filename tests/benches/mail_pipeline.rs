@@ -6,31 +6,22 @@
 //! in-process queue); with `TEST_DATABASE_URL` and `TEST_REDIS_URL`, PostgreSQL
 //! and Redis Streams. `MAIL_BENCH_RECIPIENTS` changes the 10,000, `MAIL_BENCH_ROUNDS`
 //! the 5 rounds whose medians are reported.
-use std::{
-    collections::HashMap,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use common::{
     TenantScope,
-    config::Config,
     outbox::{self, NewEvent},
-    signing::SigningKey,
 };
 use futures_util::{StreamExt, stream};
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
     transport::smtp::{PoolConfig, client::AsyncSmtpConnection, extension::ClientId},
 };
-use notifications::{
-    compose::{MailPayload, Sender, compose, draft},
-    mailer::SmtpMailer,
-    metrics::MailMetrics,
-    queue::{JobQueue, MemoryQueue, RedisQueue, RedisQueueSettings},
-    worker::{Worker, WorkerSettings},
+use notifications::compose::{MailPayload, Sender, compose, draft};
+use participation_tests::{
+    bench::{BenchWorld, memory_mib},
+    smtp::SmtpSink,
 };
-use participation_tests::{TestDatabase, smtp::SmtpSink};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, TransactionTrait};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -44,53 +35,14 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
 #[tokio::main]
 async fn main() {
     let n: usize = std::env::var("MAIL_BENCH_RECIPIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let rounds: usize =
         std::env::var("MAIL_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
-    let database = TestDatabase::create().await;
-    let sink = SmtpSink::start_counting().await;
-    let mut env = HashMap::from([
-        ("DATA_DIR", database.data_dir().display().to_string()),
-        ("DATABASE_URL", database.url().to_owned()),
-        ("SMTP_URL", sink.url()),
-        ("MAIL_RATE_PER_SECOND", "0".to_owned()),
-    ]);
-    let redis = std::env::var("TEST_REDIS_URL").ok();
-    if let Some(url) = &redis {
-        env.insert("REDIS_URL", url.clone());
-    }
-    let config = Arc::new(Config::from_lookup(|k| env.get(k).cloned()).expect("config"));
-    let db = common::db::connect(&config).await.expect("database");
-    common::db::migrate(&db).await.expect("migrations");
-    let queue: Arc<dyn JobQueue> = match &redis {
-        Some(url) => {
-            let prefix = format!("bench-{}", uuid::Uuid::new_v4().simple());
-            Arc::new(RedisQueue::connect(url, RedisQueueSettings::new(&prefix)).await.expect("redis"))
-        }
-        None => Arc::new(MemoryQueue::new()),
-    };
-    let signing_key = SigningKey::from_bytes(&[9; 32]);
-    let worker = Worker {
-        db: db.clone(),
-        queue,
-        mailer: Arc::new(SmtpMailer::from_url(&sink.url(), 0, Duration::from_secs(30)).expect("mailer")),
-        signing_key: signing_key.clone(),
-        settings: WorkerSettings::from_config(&config),
-        config: config.clone(),
-        metrics: MailMetrics::register(&prometheus::Registry::new()).expect("metrics"),
-        prepared: Default::default(),
-    };
+    let world = BenchWorld::start().await;
+    let (db, sink, worker) = (&world.db, &world.sink, world.worker.clone());
+    let (config, signing_key) = (worker.config.clone(), worker.signing_key.clone());
     // A town's newsletter: each copy carries its reader's signed unsubscribe link.
     let town = entity::tenant::ActiveModel::new_town(entity::tenant::NewTown {
         slug: "hanches",
@@ -100,7 +52,7 @@ async fn main() {
         contact_email: "mairie@hanches.example.fr",
         contact_name: "Mairie",
     })
-    .insert(&db)
+    .insert(db)
     .await
     .expect("town");
     let recipients: Vec<String> = (0..n).map(|i| format!("habitant{i}@example.fr")).collect();
@@ -118,8 +70,8 @@ async fn main() {
     let stop = CancellationToken::new();
     let running = tokio::spawn(worker.clone().run_until_stopped(stop.clone()));
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let warm_up = pipeline_round(&db, &sink, town.id, &payload, 0, n).await;
-    let pipeline_peak = peak_rss_mib();
+    let warm_up = pipeline_round(db, sink, town.id, &payload, 0, n).await;
+    let pipeline_peak = memory_mib("VmHWM:");
 
     // lettre alone sends the same messages, composed beforehand.
     let parsed: MailPayload = serde_json::from_value(payload.clone()).expect("payload");
@@ -136,7 +88,7 @@ async fn main() {
     let mut pipeline_rounds = Vec::new();
     let mut alone_rounds = Vec::new();
     for round in 0..rounds {
-        pipeline_rounds.push(pipeline_round(&db, &sink, town.id, &payload, round + 1, n).await);
+        pipeline_rounds.push(pipeline_round(db, sink, town.id, &payload, round + 1, n).await);
         alone_rounds.push(lettre_alone_round(&messages).await);
         let (p, a) = (&pipeline_rounds[round], &alone_rounds[round]);
         println!(
@@ -151,7 +103,7 @@ async fn main() {
     }
     stop.cancel();
     let _ = running.await;
-    let peak = peak_rss_mib();
+    let peak = memory_mib("VmHWM:");
     println!("warm-up pipeline run (not in the medians): {:.2} s", warm_up.elapsed.as_secs_f64());
     let pipeline = median(pipeline_rounds.iter().map(|r| r.elapsed));
     let first_mail = median(pipeline_rounds.iter().map(|r| r.first_mail));
@@ -179,10 +131,9 @@ async fn main() {
     let pooled = started.elapsed();
 
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
-    let backend = if database.is_postgres() { "PostgreSQL" } else { "SQLite" };
-    let queue = if redis.is_some() { "Redis Streams" } else { "in-process" };
+    let backends = world.backends();
     println!(
-        "mail fan-out of one event to {n} recipients ({backend}, {queue} queue, local SMTP sink), \
+        "mail fan-out of one event to {n} recipients ({backends}, local SMTP sink), \
          median of {rounds} rounds"
     );
     println!("| path | seconds | mails/s |");
