@@ -41,7 +41,7 @@ async fn a_browser_session_lives_in_httponly_cookies_and_changes_need_the_csrf_t
     );
     assert_ne!(access.secure(), Some(true), "plain http in this test: no Secure flag");
     let refresh = jar.iter().find(|c| c.name() == "participation_refresh").expect("refresh cookie");
-    assert_eq!((refresh.http_only(), refresh.path()), (Some(true), Some("/api/v1/auth")));
+    assert_eq!((refresh.http_only(), refresh.path()), (Some(true), Some("/")));
 
     // Reading needs only the cookie.
     let me = app.get(&host, "/api/v1/me").header("Cookie", header(&jar)).send().await.unwrap();

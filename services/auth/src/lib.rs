@@ -6,6 +6,7 @@ use utoipa::OpenApi;
 pub mod account_mail;
 pub mod domain;
 pub mod limits;
+pub mod pages;
 pub mod routes;
 pub mod store;
 
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::operator_quota::configure(cfg);
     routes::invitations::configure(cfg);
     routes::privacy::configure(cfg);
+    pages::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.

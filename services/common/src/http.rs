@@ -34,7 +34,12 @@ pub async fn request_context(
     let request_id = incoming_request_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     // A browser opening a page gets an error page; API clients keep problem+json.
     let page = wants_html(req.headers());
-    let lang = Lang::negotiate(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let chosen = req.cookie(crate::page::LANG_COOKIE);
+    let lang = match page {
+        true => Lang::for_page(chosen.as_ref().map(|c| c.value()), accept),
+        false => Lang::negotiate(accept),
+    };
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,

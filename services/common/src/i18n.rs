@@ -36,6 +36,16 @@ impl Lang {
         best.map_or(Lang::Fr, |(_, lang)| lang)
     }
 
+    /// The language a page is shown in: the visitor's choice (the `lang`
+    /// cookie) first, then the browser's `Accept-Language`.
+    pub fn for_page(cookie: Option<&str>, header: Option<&str>) -> Lang {
+        match cookie {
+            Some("en") => Lang::En,
+            Some("fr") => Lang::Fr,
+            _ => Lang::negotiate(header),
+        }
+    }
+
     /// The BCP 47 tag, for `lang` attributes and `Content-Language`.
     pub fn tag(self) -> &'static str {
         match self {

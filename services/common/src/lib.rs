@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod operator_cli;
 pub mod outbox;
+pub mod page;
 pub mod paging;
 pub mod participation;
 pub mod problem;

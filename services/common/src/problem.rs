@@ -100,6 +100,11 @@ impl Problem {
         self.code
     }
 
+    /// The fields at fault, for a form to show beside each field.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
     /// Its HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status

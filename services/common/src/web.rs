@@ -23,6 +23,7 @@ img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-ur
 /// Registers `/static/site.css` (any host).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/site.css", web::get().to(stylesheet));
+    crate::page::configure(cfg);
 }
 
 async fn stylesheet() -> HttpResponse {
@@ -60,13 +61,8 @@ pub async fn security_headers(
 #[derive(askama::Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    lang: &'static str,
-    site: &'a str,
-    town: bool,
-    heading: &'static str,
+    f: crate::page::Frame,
     detail: Option<String>,
-    back: &'static str,
-    reference: &'static str,
     request_id: &'a str,
 }
 
@@ -83,15 +79,9 @@ pub fn error_page(
         Some(crate::tenancy::Site::Town(t)) => Some(t.name.clone()),
         _ => None,
     };
-    let english = lang == crate::i18n::Lang::En;
     let page = ErrorPage {
-        lang: lang.tag(),
-        site: town.as_deref().unwrap_or("Participation"),
-        town: town.is_some(),
-        heading: problem.title(lang),
+        f: crate::page::Frame::bare(lang, town.as_deref(), problem.title(lang)),
         detail: problem.detail(lang),
-        back: if english { "Back to the home page" } else { "Retour à l’accueil" },
-        reference: if english { "Reference:" } else { "Référence :" },
         request_id,
     };
     let mut res = HttpResponse::build(problem.status());

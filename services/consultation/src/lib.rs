@@ -4,6 +4,7 @@ use common::server::ServiceSpec;
 use utoipa::OpenApi;
 
 pub mod domain;
+pub mod pages;
 pub mod routes;
 pub mod store;
 
@@ -22,7 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::results::configure(cfg);
     routes::exports::configure(cfg);
     routes::stats::configure(cfg);
-    routes::pages::configure(cfg);
+    pages::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.

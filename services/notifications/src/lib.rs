@@ -20,6 +20,7 @@ pub mod expand;
 pub mod job;
 pub mod mailer;
 pub mod metrics;
+pub mod pages;
 pub mod queue;
 pub mod relay_wakeup;
 pub mod reminders;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::announcements::configure(cfg);
     routes::deliveries::configure(cfg);
     routes::branding::configure(cfg);
+    pages::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.

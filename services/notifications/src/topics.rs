@@ -55,6 +55,18 @@ impl Topic {
             Topic::Digest => "le récapitulatif de la semaine",
         }
     }
+
+    /// The same words in English.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Topic::NewConsultations => "new consultations",
+            Topic::Results => "the results of the consultations you took part in",
+            Topic::Replies => "replies to your comments",
+            Topic::ProposalAnswers => "the town's answers to your proposals",
+            Topic::Announcements => "the town's announcements",
+            Topic::Digest => "the weekly digest",
+        }
+    }
 }
 
 /// When a person hears of one kind of news.

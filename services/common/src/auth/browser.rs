@@ -15,8 +15,9 @@ use crate::{
 /// Header a page's script (or a form's hidden field, read by the page handler) carries.
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
-/// Path the refresh cookie is sent to, and only there.
-const REFRESH_PATH: &str = "/api/v1/auth";
+/// Path the refresh cookie is sent to: the whole site, as pages renew their
+/// access cookie from it.
+const REFRESH_PATH: &str = "/";
 
 fn secure(config: &Config) -> bool {
     config.public_url_scheme == UrlScheme::Https

@@ -8,4 +8,4 @@ mod principal;
 
 pub use claims::{AccessClaims, Role, audience, issuer};
 pub use keys::{ACCESS_TOKEN_SECONDS, JwtKeys, TokenRejected};
-pub use principal::{Principal, unauthenticated};
+pub use principal::{Principal, from_session_token, unauthenticated};

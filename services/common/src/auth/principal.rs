@@ -51,11 +51,6 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 
 fn principal(req: &HttpRequest) -> Result<Principal, Problem> {
     let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| Problem::internal("AppState missing"))?;
-    let (town, valid_after) = match req.extensions().get::<Site>() {
-        Some(Site::Platform) => (None, None),
-        Some(Site::Town(town)) => (Some(town.id), town.tokens_valid_after),
-        None => return Err(Problem::unknown_host()),
-    };
     // An API client sends a Bearer token; a browser, the session cookie.
     let cookie = req.cookie(browser::access_cookie_name(&state.config));
     let (token, by_cookie) = match (bearer(req), &cookie) {
@@ -63,14 +58,11 @@ fn principal(req: &HttpRequest) -> Result<Principal, Problem> {
         (None, Some(c)) if !c.value().is_empty() => (c.value(), true),
         _ => return Err(unauthenticated()),
     };
-    let claims = state.jwt.verify(token, &audience(town)).map_err(|e| {
-        tracing::info!(error = %e, "access token refused");
-        unauthenticated()
-    })?;
+    let (principal, sid) = accept(req, state, token)?;
     // A cookie rides along on requests other sites make the browser send: a
     // change made with it must prove it comes from our own page.
     if by_cookie && browser::changes_state(req) {
-        let proven = claims.sid.is_some_and(|sid| browser::csrf_header_ok(req, &state.signing_key, sid));
+        let proven = sid.is_some_and(|sid| browser::csrf_header_ok(req, &state.signing_key, sid));
         if !proven {
             return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden").with_detail(Text::fixed(
                 "Jeton anti-falsification absent ou invalide : rechargez la page.",
@@ -78,6 +70,20 @@ fn principal(req: &HttpRequest) -> Result<Principal, Problem> {
             )));
         }
     }
+    Ok(principal)
+}
+
+/// The caller `token` proves on this host, with its session id.
+fn accept(req: &HttpRequest, state: &AppState, token: &str) -> Result<(Principal, Option<Uuid>), Problem> {
+    let (town, valid_after) = match req.extensions().get::<Site>() {
+        Some(Site::Platform) => (None, None),
+        Some(Site::Town(town)) => (Some(town.id), town.tokens_valid_after),
+        None => return Err(Problem::unknown_host()),
+    };
+    let claims = state.jwt.verify(token, &audience(town)).map_err(|e| {
+        tracing::info!(error = %e, "access token refused");
+        unauthenticated()
+    })?;
     // The audience already binds the token to this town; operators exist only
     // on the platform host, and town accounts only on theirs.
     if claims.tid != town || (claims.role == Role::Operator) != town.is_none() {
@@ -88,7 +94,14 @@ fn principal(req: &HttpRequest) -> Result<Principal, Problem> {
     if valid_after.is_some_and(|after| claims.iat <= after.timestamp()) {
         return Err(unauthenticated());
     }
-    Ok(Principal { user_id: claims.sub, tenant_id: claims.tid, role: claims.role })
+    Ok((Principal { user_id: claims.sub, tenant_id: claims.tid, role: claims.role }, claims.sid))
+}
+
+/// The browser session `token` (an access cookie's value) proves on this host,
+/// with its session id; pages check their forms' CSRF field themselves.
+pub fn from_session_token(req: &HttpRequest, state: &AppState, token: &str) -> Option<(Principal, Uuid)> {
+    let (principal, sid) = accept(req, state, token).ok()?;
+    Some((principal, sid?))
 }
 
 impl FromRequest for Principal {

@@ -42,3 +42,14 @@ pub enum Site {
 /// Extractor for routes that exist only on the platform host.
 #[derive(Debug, Clone, Copy)]
 pub struct PlatformHost;
+
+/// Route guard: the request is for a town's host (so that the platform host
+/// can answer the same path, `/` for one, with its own page).
+pub fn on_town() -> impl actix_web::guard::Guard {
+    actix_web::guard::fn_guard(|ctx| matches!(ctx.req_data().get::<Site>(), Some(Site::Town(_))))
+}
+
+/// Route guard: the request is for the platform host.
+pub fn on_platform() -> impl actix_web::guard::Guard {
+    actix_web::guard::fn_guard(|ctx| matches!(ctx.req_data().get::<Site>(), Some(Site::Platform)))
+}

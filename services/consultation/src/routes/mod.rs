@@ -7,7 +7,6 @@ pub mod dto;
 pub mod exports;
 pub mod manage;
 pub mod moderation;
-pub mod pages;
 pub mod proposals;
 pub mod questionnaire;
 pub mod read;

@@ -4,7 +4,11 @@
 //! mail the link names or, with `scope=all`, from everything the town sends.
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
-use common::{AppState, Problem, Town, i18n::Text};
+use common::{
+    AppState, Problem, Town,
+    i18n::{Lang, Text},
+    page::{Frame, Visitor},
+};
 
 use crate::{
     store::subscriptions,
@@ -21,7 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Template)]
 #[template(path = "unsubscribe.html")]
 struct UnsubscribePage<'a> {
-    town: &'a str,
+    f: Frame,
     address: &'a str,
     what: &'a str,
     done: bool,
@@ -45,29 +49,38 @@ fn read(state: &AppState, town: &Town, token: &str) -> Result<(UnsubscribeToken,
     Ok((parsed, topic))
 }
 
-fn html(town: &Town, address: &str, topic: Option<Topic>, done: bool) -> Result<HttpResponse, Problem> {
+fn html(v: &Visitor, address: &str, topic: Option<Topic>, done: bool) -> Result<HttpResponse, Problem> {
+    let english = v.lang == Lang::En;
     let what = match topic {
+        Some(t) if english => t.label_en(),
         Some(t) => t.label_fr(),
-        None => "aucun message de la commune",
+        None if done => v.t("aucun message de la commune", "any message from the town"),
+        None => v.t("les messages de la commune", "the town's messages"),
     };
-    let what = if done || topic.is_some() { what } else { "les messages de la commune" };
-    let body =
-        UnsubscribePage { town: &town.name, address, what, done }.render().map_err(Problem::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .body(body))
+    let title = if done {
+        v.t("Désabonnement enregistré", "Unsubscribed")
+    } else {
+        v.t("Se désabonner", "Unsubscribe")
+    };
+    let page = UnsubscribePage { f: v.frame(title), address, what, done };
+    let mut res = v.render(&page)?;
+    // The token is in the address: it must not leak to the sites linked from the page.
+    res.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static("no-referrer"),
+    );
+    Ok(res)
 }
 
 /// The page with its buttons; opening it changes nothing.
 pub async fn page(
     town: Town,
     state: web::Data<AppState>,
+    v: Visitor,
     token: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let (parsed, topic) = read(&state, &town, &token)?;
-    html(&town, &parsed.email, topic, false)
+    html(&v, &parsed.email, topic, false)
 }
 
 /// Unsubscribes at once: `List-Unsubscribe=One-Click` (what mail clients send)
@@ -75,6 +88,7 @@ pub async fn page(
 pub async fn one_click(
     town: Town,
     state: web::Data<AppState>,
+    v: Visitor,
     token: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
@@ -84,5 +98,5 @@ pub async fn one_click(
     let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
     subscriptions::unsubscribe(&txn, town.scope(), &parsed.email, topic).await.map_err(Problem::internal)?;
     txn.commit().await.map_err(Problem::internal)?;
-    html(&town, &parsed.email, topic, true)
+    html(&v, &parsed.email, topic, true)
 }

@@ -2,16 +2,19 @@
 //! stylesheet carrying its colour when that colour is readable.
 use actix_web::{HttpResponse, http::header, web};
 use askama::Template;
-use common::{AppState, Problem, Town};
+use common::{
+    AppState, Problem, Town,
+    page::{Frame, Visitor},
+};
 use entity::{consultation, tenant};
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use crate::store::{consultations, consultations::Listing};
 
-/// Registers the town's pages (town host).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home)).route("/town.css", web::get().to(town_css));
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().guard(common::tenancy::on_town()).to(home))
+        .route("/town.css", web::get().to(town_css));
 }
 
 /// A consultation as the home page lists it.
@@ -38,28 +41,20 @@ impl Item {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home {
-    lang: &'static str,
-    site: String,
-    town: bool,
+    f: Frame,
     open: Vec<Item>,
     closed: Vec<Item>,
 }
 
-fn html(page: impl Template) -> Result<HttpResponse, Problem> {
-    let body = page.render().map_err(Problem::internal)?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
-}
-
 /// Open consultations first, then the closed ones with their results (those
 /// open to everyone: the page is the same for every visitor).
-pub async fn home(town: Town, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let list = |listing| consultations::list(&state.db, town.scope(), listing, true, 50, 0);
+pub async fn home(town: Town, v: Visitor, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let public_only = v.principal().is_none();
+    let list = |listing| consultations::list(&state.db, town.scope(), listing, public_only, 50, 0);
     let open = list(Listing::Open).await.map_err(Problem::internal)?;
     let closed = list(Listing::Closed).await.map_err(Problem::internal)?;
-    html(Home {
-        lang: "fr",
-        site: town.name.clone(),
-        town: true,
+    v.render(&Home {
+        f: v.frame(v.t("Consultations", "Consultations")),
         open: open.into_iter().map(Item::of).collect(),
         closed: closed.into_iter().map(Item::of).collect(),
     })

@@ -1,0 +1,268 @@
+//! One consultation in the staff's console: its questions, editing the draft,
+//! publishing, closing and publishing the outcome.
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use askama::Template;
+use common::{
+    AppState, Problem, Town,
+    page::{Form, FormData, Frame, Visitor, api},
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    ConsultationView, QuestionView, about_the_form,
+    admin::{ConsultationForm, consultation_body, page_field, staff},
+    consultation::{kind_label, phase_label},
+    read,
+};
+use crate::routes::{manage, questionnaire, read as read_routes, results};
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/consultations/{id}", web::get().to(show))
+        .route("/admin/consultations/{id}/edit", web::get().to(edit_page))
+        .route("/admin/consultations/{id}/edit", web::post().to(edit))
+        .route("/admin/consultations/{id}/questions", web::post().to(add_question))
+        .route("/admin/consultations/{id}/publish", web::post().to(publish))
+        .route("/admin/consultations/{id}/close", web::post().to(close))
+        .route("/admin/consultations/{id}/results", web::post().to(publish_results));
+}
+
+#[derive(Template)]
+#[template(path = "admin_consultation.html")]
+struct ManagePage {
+    f: Frame,
+    c: ConsultationView,
+    kind_label: &'static str,
+    phase_label: &'static str,
+    questions: Vec<QuestionView>,
+    form: Form,
+}
+
+async fn render(
+    town: &Town,
+    state: &web::Data<AppState>,
+    v: &Visitor,
+    id: Uuid,
+    form: Form,
+    status: StatusCode,
+) -> Result<HttpResponse, Problem> {
+    let who = v.principal().cloned();
+    let c: ConsultationView =
+        read(read_routes::get(town.clone(), who.clone(), state.clone(), web::Path::from(id)).await).await?;
+    let questions = if c.kind == "questionnaire" {
+        read(questionnaire::list(town.clone(), who, state.clone(), web::Path::from(id)).await).await?
+    } else {
+        Vec::new()
+    };
+    let page = ManagePage {
+        f: v.frame(c.title.clone()),
+        kind_label: kind_label(v, &c.kind),
+        phase_label: phase_label(v, &c.phase),
+        c,
+        questions,
+        form,
+    };
+    v.render_with(status, &page)
+}
+
+async fn show(
+    town: Town,
+    state: web::Data<AppState>,
+    v: Visitor,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    if let Err(to_login) = staff(&v)? {
+        return Ok(*to_login);
+    }
+    render(&town, &state, &v, id.into_inner(), Form::new(), StatusCode::OK).await
+}
+
+fn local_input(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map(|t| t.with_timezone(&chrono_tz::Europe::Paris).format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn edit_form(v: &Visitor, id: Uuid, form: Form, status: StatusCode) -> Result<HttpResponse, Problem> {
+    let page = ConsultationForm {
+        f: v.frame(v.t("Modifier la consultation", "Edit the consultation")),
+        form,
+        action: format!("/admin/consultations/{id}/edit"),
+        with_kind: false,
+        button: v.t("Enregistrer", "Save"),
+    };
+    v.render_with(status, &page)
+}
+
+async fn edit_page(
+    town: Town,
+    state: web::Data<AppState>,
+    v: Visitor,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    if let Err(to_login) = staff(&v)? {
+        return Ok(*to_login);
+    }
+    let id = id.into_inner();
+    let c: ConsultationView =
+        read(read_routes::get(town, v.principal().cloned(), state, web::Path::from(id)).await).await?;
+    let data = common::page::FormData(vec![
+        ("kind".into(), c.kind.clone()),
+        ("title".into(), c.title.clone()),
+        ("summary".into(), c.summary.clone()),
+        ("body".into(), c.body_markdown.clone().unwrap_or_default()),
+        ("opens_at".into(), local_input(c.opens_at)),
+        ("closes_at".into(), local_input(c.closes_at)),
+    ]);
+    edit_form(&v, id, Form::typed(data), StatusCode::OK)
+}
+
+async fn edit(
+    req: HttpRequest,
+    town: Town,
+    state: web::Data<AppState>,
+    v: Visitor,
+    id: web::Path<Uuid>,
+    data: FormData,
+) -> Result<HttpResponse, Problem> {
+    v.check(&data)?;
+    let me = match staff(&v)? {
+        Ok(p) => p,
+        Err(to_login) => return Ok(*to_login),
+    };
+    let id = id.into_inner();
+    let body = match consultation_body(&v, &data) {
+        Ok(body) => body,
+        Err(form) => return edit_form(&v, id, form, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    match manage::edit(req, town, me, state, web::Path::from(id), api::body(body)?).await {
+        Ok(_) => Ok(v.redirect(&format!("/admin/consultations/{id}?ok=saved"))),
+        Err(p) if about_the_form(&p) => {
+            let mut form = Form::typed(data);
+            form.absorb(&p, v.lang, "title", page_field);
+            edit_form(&v, id, form, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(p) => Err(p),
+    }
+}
+
+/// Runs one of the console's actions and comes back to the page, with the
+/// form shown again if the action was refused.
+async fn after(
+    town: &Town,
+    state: &web::Data<AppState>,
+    v: &Visitor,
+    id: Uuid,
+    outcome: Result<HttpResponse, Problem>,
+    data: FormData,
+    notice: &str,
+) -> Result<HttpResponse, Problem> {
+    // Where each action's refusals land on the page.
+    let rename = match notice {
+        "question" => question_field,
+        "results" => |_: &str| "results".to_owned(),
+        _ => str::to_owned,
+    };
+    match outcome {
+        Ok(_) => Ok(v.redirect(&format!("/admin/consultations/{id}?ok={notice}"))),
+        Err(p) if about_the_form(&p) => {
+            let mut form = Form::typed(data);
+            form.absorb(&p, v.lang, "label", rename);
+            render(town, state, v, id, form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(p) => Err(p),
+    }
+}
+
+fn question_field(api_field: &str) -> String {
+    match api_field {
+        "kind" => "question_kind".to_owned(),
+        f if f.starts_with("options") => "options".to_owned(),
+        f => f.to_owned(),
+    }
+}
+
+async fn add_question(
+    town: Town,
+    state: web::Data<AppState>,
+    v: Visitor,
+    id: web::Path<Uuid>,
+    data: FormData,
+) -> Result<HttpResponse, Problem> {
+    v.check(&data)?;
+    let me = match staff(&v)? {
+        Ok(p) => p,
+        Err(to_login) => return Ok(*to_login),
+    };
+    let id = id.into_inner();
+    let options: Vec<&str> = data.get("options").lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let number = |name: &str| {
+        data.non_empty(name).map(|raw| raw.parse::<i32>().map_or(Value::String(raw), Value::from))
+    };
+    let body = json!({
+        "kind": data.get("question_kind"), "label": data.get("label"), "required": data.has("required", "on"),
+        "options": options, "min": number("min"), "max": number("max"),
+    });
+    let outcome = match api::body(body) {
+        Ok(body) => questionnaire::add(town.clone(), me, state.clone(), web::Path::from(id), body).await,
+        Err(_) => Err(Problem::validation(vec![common::problem::FieldError::new(
+            "min",
+            common::i18n::Text::fixed("Un nombre entier.", "A whole number."),
+        )])),
+    };
+    after(&town, &state, &v, id, outcome, data, "question").await
+}
+
+async fn publish(
+    req: HttpRequest,
+    town: Town,
+    state: web::Data<AppState>,
+    v: Visitor,
+    id: web::Path<Uuid>,
+    data: FormData,
+) -> Result<HttpResponse, Problem> {
+    v.check(&data)?;
+    let me = match staff(&v)? {
+        Ok(p) => p,
+        Err(to_login) => return Ok(*to_login),
+    };
+    let id = id.into_inner();
+    let outcome = manage::publish(req, town.clone(), me, state.clone(), web::Path::from(id)).await;
+    after(&town, &state, &v, id, outcome, data, "published").await
+}
+
+async fn close(
+    req: HttpRequest,
+    town: Town,
+    state: web::Data<AppState>,
+    v: Visitor,
+    id: web::Path<Uuid>,
+    data: FormData,
+) -> Result<HttpResponse, Problem> {
+    v.check(&data)?;
+    let me = match staff(&v)? {
+        Ok(p) => p,
+        Err(to_login) => return Ok(*to_login),
+    };
+    let id = id.into_inner();
+    let outcome = manage::close(req, town.clone(), me, state.clone(), web::Path::from(id)).await;
+    after(&town, &state, &v, id, outcome, data, "closed").await
+}
+
+async fn publish_results(
+    req: HttpRequest,
+    town: Town,
+    state: web::Data<AppState>,
+    v: Visitor,
+    id: web::Path<Uuid>,
+    data: FormData,
+) -> Result<HttpResponse, Problem> {
+    v.check(&data)?;
+    let me = match staff(&v)? {
+        Ok(p) => p,
+        Err(to_login) => return Ok(*to_login),
+    };
+    let id = id.into_inner();
+    let body = api::body(json!({ "body": data.get("results") }))?;
+    let outcome = results::publish(req, town.clone(), me, state.clone(), web::Path::from(id), body).await;
+    after(&town, &state, &v, id, outcome, data, "results").await
+}
