@@ -20,6 +20,7 @@ mod m20261127_000015_subscriptions_and_preferences;
 mod m20261127_000016_mail_quotas;
 mod m20261127_000017_town_branding;
 mod m20261127_000018_mail_language;
+mod m20261128_000019_town_pages;
 mod schema_util;
 
 /// Every migration, in order.
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000016_mail_quotas::Migration),
             Box::new(m20261127_000017_town_branding::Migration),
             Box::new(m20261127_000018_mail_language::Migration),
+            Box::new(m20261128_000019_town_pages::Migration),
         ]
     }
 }

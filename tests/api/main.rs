@@ -32,3 +32,4 @@ mod support;
 mod tenant_scope;
 mod town_data;
 mod town_lifecycle;
+mod town_pages;

@@ -108,8 +108,9 @@ async function person(label) {
   return { context, page };
 }
 
+/// Presses a form's button and waits for the page the server answers with.
 async function submit(page, name) {
-  await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name, exact: true }).click()]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name, exact: true }).click()]);
 }
 
 const PASSWORD = 'une phrase de passe assez longue';
@@ -302,7 +303,7 @@ try {
   await submit(alice.page, 'Publier le commentaire');
   step('Alice’s comment is published', (await alice.page.locator('article.comment em').first().textContent()) === 'marché aux fleurs');
   await bruno.page.goto(consultationUrl);
-  await bruno.page.locator('details > summary').first().click();
+  await bruno.page.locator('details.reply > summary').first().click();
   await bruno.page.getByLabel('Votre réponse').fill('Bonne idée, au printemps.');
   await submit(bruno.page, 'Publier la réponse');
   step('Bruno’s reply is published', (await bruno.page.textContent('.replies')).includes('Bonne idée'));
@@ -338,6 +339,150 @@ try {
   await submit(alice.page, 'Ne plus recevoir ces messages');
   step('Alice unsubscribes', (await alice.page.textContent('main')).includes('C’est fait'));
   await check(alice.page, 'unsubscribed');
+
+  // ---- Moderation: Alice reports Bruno's reply; the admin hides it.
+  await alice.page.goto(consultationUrl);
+  const reply = alice.page.locator('.replies article.comment').first();
+  await reply.locator('details.report > summary').click();
+  await reply.getByLabel('Pourquoi ce commentaire pose-t-il problème ?').fill('Hors sujet');
+  await Promise.all([alice.page.waitForNavigation(), reply.getByRole('button', { name: 'Envoyer le signalement' }).click()]);
+  step('Alice reports a reply', (await alice.page.textContent('main')).includes('Signalement transmis'));
+  await admin.page.goto(`${HANCHES}/admin/moderation`);
+  await check(admin.page, 'moderation queue');
+  step('the report is in the queue with its reason', (await admin.page.textContent('main')).includes('Hors sujet'));
+  await admin.page.getByLabel(/Motif, affiché/).first().fill('Hors sujet');
+  await submit(admin.page, 'Masquer : Bruno K.');
+  await alice.page.goto(consultationUrl);
+  step('the hidden reply shows its reason instead', (await alice.page.textContent('.replies')).includes('masqué par la modération'));
+
+  // ---- An idea box and a participatory budget.
+  async function newConsultation(kind, title, extra) {
+    await admin.page.goto(`${HANCHES}/admin/consultations/new`);
+    await admin.page.getByRole('radio', { name: kind }).check();
+    await admin.page.getByLabel('Titre').fill(title);
+    await extra();
+    await submit(admin.page, 'Créer le brouillon');
+  }
+  await newConsultation('Boîte à idées', 'Des idées pour le parc', async () => {
+    await admin.page.getByLabel(/Catégories/).fill('Jeux\nNature');
+  });
+  await submit(admin.page, 'Publier la consultation');
+  await admin.page.getByRole('link', { name: 'Voir la page publique' }).click();
+  const ideasUrl = admin.page.url();
+  await newConsultation('Budget participatif', 'Budget du quartier', async () => {
+    await admin.page.getByLabel(/Enveloppe en euros/).fill('10000');
+  });
+  for (const [title, cost] of [['Bancs', '3000'], ['Fontaine', '6000'], ['Aire de jeux', '8000']]) {
+    await admin.page.getByLabel('Titre du projet').fill(title);
+    await admin.page.getByLabel('Coût en euros').fill(cost);
+    await submit(admin.page, 'Ajouter le projet');
+  }
+  await check(admin.page, 'manage a budget');
+  await submit(admin.page, 'Publier la consultation');
+  await admin.page.getByRole('link', { name: 'Voir la page publique' }).click();
+  const budgetUrl = admin.page.url();
+
+  await alice.page.goto(ideasUrl);
+  await alice.page.getByLabel('Titre de l’idée').fill('Un potager partagé');
+  await alice.page.getByLabel('Votre idée en quelques lignes').fill('Des bacs pour les écoles.');
+  await alice.page.getByLabel('Catégorie', { exact: true }).last().selectOption('Nature');
+  await submit(alice.page, 'Publier ma proposition');
+  step('Alice proposes an idea', (await alice.page.textContent('main')).includes('Un potager partagé'));
+  await bruno.page.goto(ideasUrl);
+  await submit(bruno.page, 'Soutenir : Un potager partagé');
+  const supported = await bruno.page.textContent('main');
+  step('Bruno supports it', supported.includes('1 soutien'), supported.slice(0, 3000));
+  await check(bruno.page, 'idea box');
+  await shoot(bruno.page, 'idea-box');
+  await admin.page.goto(`${HANCHES}/admin`);
+  await admin.page.getByRole('link', { name: 'Des idées pour le parc' }).click();
+  await admin.page.getByLabel('Suite donnée').selectOption('accepted');
+  await admin.page.getByLabel(/Réponse publiée/).fill('Nous le ferons au printemps.');
+  await submit(admin.page, 'Répondre : Un potager partagé');
+  const answered = await admin.page.textContent('main');
+  step('the admin answers the proposal', answered.includes('Réponse publiée'), answered.slice(0, 2000));
+  await check(admin.page, 'answer proposals');
+  await bruno.page.goto(ideasUrl);
+  step('the town’s answer is shown on the proposal', (await bruno.page.textContent('main')).includes('au printemps'));
+
+  await bruno.page.goto(budgetUrl);
+  await check(bruno.page, 'budget ballot');
+  await bruno.page.getByLabel(/Fontaine/).check();
+  await bruno.page.getByLabel(/Aire de jeux/).check();
+  step('the total follows the ticks live', (await bruno.page.textContent('#total')).replace(/\s/g, '').startsWith('14000'));
+  step('going over the envelope is said in words', await bruno.page.locator('#over').isVisible());
+  await submit(bruno.page, 'Voter pour ces projets');
+  step('an over-budget ballot is refused, the ticks kept', (await bruno.page.locator('.summary').count()) === 1 && (await bruno.page.getByLabel(/Fontaine/).isChecked()));
+  await check(bruno.page, 'budget ballot with errors');
+  await shoot(bruno.page, 'budget-errors');
+  await bruno.page.getByLabel(/Aire de jeux/).uncheck();
+  await bruno.page.getByLabel(/Bancs/).check();
+  await submit(bruno.page, 'Voter pour ces projets');
+  step('Bruno votes within the envelope', (await bruno.page.textContent('main')).includes('votre vote est enregistré'));
+
+  // Without scripts, the server works out the total.
+  const plain = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false, locale: 'fr-FR' });
+  const noScript = await plain.newPage();
+  await noScript.goto(`${HANCHES}/login`);
+  await noScript.getByLabel('Adresse e-mail').fill(A.email);
+  await noScript.getByLabel('Mot de passe').fill(PASSWORD);
+  await submit(noScript, 'Se connecter');
+  await noScript.goto(budgetUrl);
+  await noScript.getByLabel(/Bancs/).check();
+  await noScript.getByLabel(/Fontaine/).check();
+  await submit(noScript, 'Calculer le total');
+  step('without JavaScript, the server works out the total', (await noScript.textContent('#total')).replace(/\s/g, '').startsWith('9000'));
+  await submit(noScript, 'Voter pour ces projets');
+  step('and the ballot is cast', (await noScript.textContent('main')).includes('votre vote est enregistré'));
+  await plain.close();
+
+  // ---- The staff's other pages.
+  for (const [label, where] of [
+    ['announcements', '/admin/announcements'],
+    ['delivery log', '/admin/deliveries'],
+    ['team and invitations', '/admin/members'],
+    ['space settings', '/admin/settings'],
+    ['logo and colour', '/admin/branding'],
+  ]) {
+    await admin.page.goto(`${HANCHES}${where}`);
+    await check(admin.page, label);
+  }
+  await admin.page.goto(`${HANCHES}/admin/announcements`);
+  await admin.page.getByLabel('Objet').fill('Fête du village');
+  await admin.page.getByLabel('Message (Markdown)').fill('Rendez-vous **samedi** sur la place.');
+  await submit(admin.page, 'Aperçu');
+  step('the announcement has a preview', (await admin.page.textContent('#apercu + p, section')).includes('Fête du village'));
+  await check(admin.page, 'announcement preview');
+  await submit(admin.page, 'M’envoyer un test');
+  step('a test goes to the admin alone', (await waitForSubject(CONTACT, (s) => s.includes('Fête du village'))) !== null);
+  await submit(admin.page, 'Envoyer l’annonce');
+  step('sending to everyone needs the confirmation box', (await admin.page.locator('#confirm-error').count()) === 1);
+  await admin.page.getByLabel('Je confirme l’envoi à tous les destinataires').check();
+  await submit(admin.page, 'Envoyer l’annonce');
+  step('the announcement goes out', (await waitForSubject(B.email, (s) => s.includes('Fête du village'))) !== null);
+  await admin.page.goto(`${HANCHES}/admin/settings`);
+  await admin.page.getByLabel('Adresse de contact publiée').fill('pas une adresse');
+  await submit(admin.page, 'Enregistrer');
+  step('a wrong contact address is refused', (await admin.page.locator('#public_email-error').count()) === 1);
+  await admin.page.getByLabel('Adresse de contact publiée').fill('mairie@hanches.example');
+  await admin.page.getByLabel('Mentions légales (Markdown)').fill('## Éditeur\n\nMairie de Hanches, 1 place de la Mairie.');
+  await submit(admin.page, 'Enregistrer');
+  await admin.page.goto(`${HANCHES}/admin/branding`);
+  await admin.page.getByLabel('Couleur (#rrggbb)').fill('#0a6b3b');
+  await submit(admin.page, 'Enregistrer');
+  for (const [label, where] of [
+    ['legal notice', '/legal/notice'],
+    ['personal data', '/legal/privacy'],
+    ['accessibility statement', '/legal/accessibility'],
+  ]) {
+    await bruno.page.goto(`${HANCHES}${where}`);
+    await check(bruno.page, label);
+  }
+  await bruno.page.goto(`${HANCHES}/legal/notice`);
+  step('the town’s own legal notice is shown', (await bruno.page.textContent('main')).includes('1 place de la Mairie'));
+  await bruno.page.goto(`${HANCHES}/legal/accessibility`);
+  step('the accessibility statement gives the compliance status', (await bruno.page.textContent('main')).includes('partiellement conforme'));
+  await shoot(bruno.page, 'accessibility-statement');
 
   // ---- The other pages a citizen may open.
   const more = [

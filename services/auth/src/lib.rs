@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::operator_quota::configure(cfg);
     routes::invitations::configure(cfg);
     routes::privacy::configure(cfg);
+    routes::town_settings::configure(cfg);
     pages::configure(cfg);
 }
 
@@ -69,6 +70,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::invitations::list,
         routes::privacy::export,
         routes::privacy::erase,
+        routes::town_settings::get,
+        routes::town_settings::put,
     ),
     components(schemas(
         routes::communes::CommuneDto,
@@ -89,6 +92,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::invitations::AcceptBody,
         routes::invitations::InviteBody,
         routes::invitations::MemberDto,
+        routes::town_settings::TownSettings,
     ))
 )]
 struct ApiDoc;

@@ -15,6 +15,9 @@ use crate::{AppState, config::UrlScheme};
 /// The stylesheet, compiled into the binary.
 pub const STYLESHEET: &str = include_str!("../static/site.css");
 
+/// The budget ballot's live total, the only script (pages work without it).
+pub const BUDGET_SCRIPT: &str = include_str!("../static/budget.js");
+
 /// Scripts and styles from this site only (no inline script), nothing framed,
 /// forms posted here only; images may come from https (a town's logo).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -22,7 +25,8 @@ img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-ur
 
 /// Registers `/static/site.css` (any host).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/site.css", web::get().to(stylesheet));
+    cfg.route("/static/site.css", web::get().to(stylesheet))
+        .route("/static/budget.js", web::get().to(budget_script));
     crate::page::configure(cfg);
 }
 
@@ -31,6 +35,13 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .body(STYLESHEET)
+}
+
+async fn budget_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(BUDGET_SCRIPT)
 }
 
 /// Adds the security headers a response does not set itself; HSTS when the

@@ -26,6 +26,15 @@ pub struct Model {
     pub logo_url: Option<String>,
     /// The town's colour in its mails: `#rrggbb`.
     pub brand_color: Option<String>,
+    /// The address the town's pages give for questions.
+    pub public_email: Option<String>,
+    /// Markdown; none: the platform's default text.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub legal_notice: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub privacy_notice: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub accessibility_statement: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -73,6 +82,10 @@ impl ActiveModel {
             monthly_mail_quota: Set(None),
             logo_url: Set(None),
             brand_color: Set(None),
+            public_email: Set(None),
+            legal_notice: Set(None),
+            privacy_notice: Set(None),
+            accessibility_statement: Set(None),
         }
     }
 }

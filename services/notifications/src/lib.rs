@@ -21,6 +21,7 @@ pub mod job;
 pub mod mailer;
 pub mod metrics;
 pub mod pages;
+pub mod pages_admin;
 pub mod queue;
 pub mod relay_wakeup;
 pub mod reminders;
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::deliveries::configure(cfg);
     routes::branding::configure(cfg);
     pages::configure(cfg);
+    pages_admin::configure(cfg);
 }
 
 /// The service's part of the OpenAPI document.

@@ -8,10 +8,12 @@ use common::{
 };
 
 mod account;
+mod legal;
 mod operator;
 mod password;
 mod session;
 mod signup;
+mod town_admin;
 
 /// Registers the pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -20,6 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     password::configure(cfg);
     signup::configure(cfg);
     operator::configure(cfg);
+    legal::configure(cfg);
+    town_admin::configure(cfg);
 }
 
 /// A token from a mailed link's query.

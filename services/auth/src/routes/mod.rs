@@ -14,3 +14,4 @@ pub mod operator_towns;
 pub mod privacy;
 pub mod session;
 pub mod signup;
+pub mod town_settings;

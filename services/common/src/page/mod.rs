@@ -124,6 +124,12 @@ impl Visitor {
         Frame::of(self, title.into(), self.notice)
     }
 
+    /// The frame of a page titled `title` showing notice `key` (a form shown
+    /// again after it was handled).
+    pub fn frame_with_notice(&self, title: impl Into<String>, key: &str) -> Frame {
+        Frame::of(self, title.into(), frame::notice_key(key))
+    }
+
     /// 200 with the rendered page.
     pub fn render(&self, page: &impl Template) -> Result<HttpResponse, Problem> {
         self.render_with(StatusCode::OK, page)

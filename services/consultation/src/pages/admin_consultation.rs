@@ -15,13 +15,18 @@ use super::{
     consultation::{kind_label, phase_label},
     read,
 };
-use crate::routes::{manage, questionnaire, read as read_routes, results};
+use super::{budget::Budget, ideas::Ideas};
+use crate::routes::{
+    budget as budget_routes, manage, proposals, questionnaire, read as read_routes, results,
+};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/consultations/{id}", web::get().to(show))
         .route("/admin/consultations/{id}/edit", web::get().to(edit_page))
         .route("/admin/consultations/{id}/edit", web::post().to(edit))
         .route("/admin/consultations/{id}/questions", web::post().to(add_question))
+        .route("/admin/consultations/{id}/projects", web::post().to(add_project))
+        .route("/admin/consultations/{id}/proposals/{proposal}/answer", web::post().to(answer))
         .route("/admin/consultations/{id}/publish", web::post().to(publish))
         .route("/admin/consultations/{id}/close", web::post().to(close))
         .route("/admin/consultations/{id}/results", web::post().to(publish_results));
@@ -35,6 +40,8 @@ struct ManagePage {
     kind_label: &'static str,
     phase_label: &'static str,
     questions: Vec<QuestionView>,
+    ideas: Option<Ideas>,
+    budget: Option<Budget>,
     form: Form,
 }
 
@@ -50,9 +57,17 @@ async fn render(
     let c: ConsultationView =
         read(read_routes::get(town.clone(), who.clone(), state.clone(), web::Path::from(id)).await).await?;
     let questions = if c.kind == "questionnaire" {
-        read(questionnaire::list(town.clone(), who, state.clone(), web::Path::from(id)).await).await?
+        read(questionnaire::list(town.clone(), who.clone(), state.clone(), web::Path::from(id)).await).await?
     } else {
         Vec::new()
+    };
+    let ideas = match c.kind.as_str() {
+        "proposals" => Some(super::ideas::load(town, state, who.clone(), id, "").await?),
+        _ => None,
+    };
+    let budget = match c.kind.as_str() {
+        "budget" => Some(super::budget::load(town, state, who, id, c.budget_cents.unwrap_or(0)).await?),
+        _ => None,
     };
     let page = ManagePage {
         f: v.frame(c.title.clone()),
@@ -60,6 +75,8 @@ async fn render(
         phase_label: phase_label(v, &c.phase),
         c,
         questions,
+        ideas,
+        budget,
         form,
     };
     v.render_with(status, &page)
@@ -159,6 +176,11 @@ async fn after(
     // Where each action's refusals land on the page.
     let rename = match notice {
         "question" => question_field,
+        "project" => |f: &str| match f {
+            "title" => "project_title".to_owned(),
+            "cost_cents" => "cost".to_owned(),
+            f => f.to_owned(),
+        },
         "results" => |_: &str| "results".to_owned(),
         _ => str::to_owned,
     };
@@ -265,4 +287,52 @@ async fn publish_results(
     let body = api::body(json!({ "body": data.get("results") }))?;
     let outcome = results::publish(req, town.clone(), me, state.clone(), web::Path::from(id), body).await;
     after(&town, &state, &v, id, outcome, data, "results").await
+}
+
+async fn add_project(
+    town: Town,
+    state: web::Data<AppState>,
+    v: Visitor,
+    id: web::Path<Uuid>,
+    data: FormData,
+) -> Result<HttpResponse, Problem> {
+    v.check(&data)?;
+    let me = match staff(&v)? {
+        Ok(p) => p,
+        Err(to_login) => return Ok(*to_login),
+    };
+    let id = id.into_inner();
+    let cost = data.non_empty("cost").map(|raw| raw.replace([' ', '\u{202f}'], "").parse::<i64>());
+    let outcome = match cost {
+        Some(Ok(euros)) => {
+            let body = json!({
+                "title": data.get("project_title"), "description": data.get("description"),
+                "cost_cents": euros.saturating_mul(100),
+            });
+            budget_routes::add(town.clone(), me, state.clone(), web::Path::from(id), api::body(body)?).await
+        }
+        _ => Err(Problem::validation(vec![common::problem::FieldError::new(
+            "cost_cents",
+            common::i18n::Text::fixed("Un nombre entier d’euros.", "A whole number of euros."),
+        )])),
+    };
+    after(&town, &state, &v, id, outcome, data, "project").await
+}
+
+async fn answer(
+    town: Town,
+    state: web::Data<AppState>,
+    v: Visitor,
+    path: web::Path<(Uuid, Uuid)>,
+    data: FormData,
+) -> Result<HttpResponse, Problem> {
+    v.check(&data)?;
+    let me = match staff(&v)? {
+        Ok(p) => p,
+        Err(to_login) => return Ok(*to_login),
+    };
+    let (id, proposal) = path.into_inner();
+    let body = api::body(json!({ "status": data.get("status"), "answer": data.get("answer") }))?;
+    let outcome = proposals::answer(town.clone(), me, state.clone(), web::Path::from(proposal), body).await;
+    after(&town, &state, &v, id, outcome, data, "answered").await
 }

@@ -55,6 +55,11 @@ impl CommentView {
         self.created_at.with_timezone(&chrono_tz::Europe::Paris).format("%d/%m/%Y %H:%M").to_string()
     }
 
+    /// The form field of a report of it.
+    pub fn report_field(&self) -> String {
+        format!("report-{}", self.id)
+    }
+
     /// The form field of a reply to it.
     pub fn reply_field(&self) -> String {
         format!("reply-{}", self.id)

@@ -12,7 +12,14 @@ use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{ConsultationView, QuestionView, about_the_form, comments::CommentView, day, read};
+use super::{
+    ConsultationView, QuestionView, about_the_form,
+    budget::{self, Budget},
+    comments::CommentView,
+    day,
+    ideas::{self, Ideas},
+    read,
+};
 use crate::routes::{comments as comment_routes, questionnaire, read as read_routes};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -33,6 +40,10 @@ struct ConsultationPage {
     answers: Form,
     threads: Vec<CommentView>,
     comment: Form,
+    ideas: Option<Ideas>,
+    proposal: Form,
+    budget: Option<Budget>,
+    ballot: Form,
 }
 
 /// The forms of the page as they are to be shown (empty, or sent back).
@@ -40,6 +51,14 @@ struct ConsultationPage {
 pub(super) struct Forms {
     pub answers: Form,
     pub comment: Form,
+    pub proposal: Form,
+    pub ballot: Form,
+}
+
+#[derive(serde::Deserialize)]
+struct CategoryQuery {
+    #[serde(default)]
+    category: String,
 }
 
 async fn show(
@@ -47,8 +66,14 @@ async fn show(
     state: web::Data<AppState>,
     v: Visitor,
     id: web::Path<Uuid>,
+    query: web::Query<CategoryQuery>,
 ) -> Result<HttpResponse, Problem> {
-    render(&town, &state, &v, id.into_inner(), Forms::default(), StatusCode::OK).await
+    let forms = Forms {
+        // The category filter is a form too: it keeps its choice.
+        proposal: Form::typed(FormData(vec![("filter".into(), query.into_inner().category)])),
+        ..Forms::default()
+    };
+    render(&town, &state, &v, id.into_inner(), forms, StatusCode::OK).await
 }
 
 /// The page of consultation `id` with `forms`.
@@ -72,6 +97,14 @@ pub(super) async fn render(
         Some(p) => has_responded(town, state, p, id).await?,
         None => false,
     };
+    let ideas = match c.kind.as_str() {
+        "proposals" => Some(ideas::load(town, state, who.clone(), id, forms.proposal.value("filter")).await?),
+        _ => None,
+    };
+    let budget = match c.kind.as_str() {
+        "budget" => Some(budget::load(town, state, who.clone(), id, c.budget_cents.unwrap_or(0)).await?),
+        _ => None,
+    };
     let params = web::Query::from_query("limit=100").map_err(Problem::internal)?;
     let mut threads: Vec<CommentView> = read(
         comment_routes::list_on_consultation(town.clone(), who, state.clone(), web::Path::from(id), params)
@@ -92,6 +125,10 @@ pub(super) async fn render(
         answers: forms.answers,
         threads,
         comment: forms.comment,
+        ideas,
+        proposal: forms.proposal,
+        budget,
+        ballot: forms.ballot,
     };
     v.render_with(status, &page)
 }

@@ -9,10 +9,13 @@ use uuid::Uuid;
 
 mod admin;
 mod admin_consultation;
+mod budget;
 mod chart;
 mod comments;
 mod consultation;
 mod home;
+mod ideas;
+mod moderation;
 mod results;
 
 /// Registers the pages (town host).
@@ -20,8 +23,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
     consultation::configure(cfg);
     comments::configure(cfg);
+    ideas::configure(cfg);
+    budget::configure(cfg);
     results::configure(cfg);
     admin::configure(cfg);
+    moderation::configure(cfg);
     admin_consultation::configure(cfg);
 }
 
@@ -38,6 +44,9 @@ pub(crate) struct ConsultationView {
     pub body_markdown: Option<String>,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
+    pub budget_cents: Option<i64>,
+    #[serde(default)]
+    pub categories: Vec<String>,
 }
 
 impl ConsultationView {

@@ -267,8 +267,8 @@ mod tests {
 
     #[test]
     fn euros_are_grouped_by_thousands() {
-        assert_eq!(euros(1_500_000_00), "1\u{202f}500\u{202f}000 €");
-        assert_eq!(euros(12_50), "12,50 €");
+        assert_eq!(euros(150_000_000), "1\u{202f}500\u{202f}000 €");
+        assert_eq!(euros(1_250), "12,50 €");
         assert_eq!(euros(0), "0 €");
     }
 }

@@ -17,7 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/admin/deliveries", web::get().to(list));
 }
 
-const STATUSES: [&str; 6] =
+pub const STATUSES: [&str; 6] =
     [status::QUEUED, status::SENT, status::FAILED, status::DEAD, status::UNSUBSCRIBED, status::OVER_QUOTA];
 
 /// Which deliveries to list.
