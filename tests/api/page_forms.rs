@@ -212,3 +212,23 @@ async fn pages_speak_english_when_asked() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.body.contains("<html lang=\"en\">"), "error pages follow the choice too");
 }
+
+#[tokio::test]
+async fn a_citizen_changes_their_name_on_the_account_page() {
+    let (app, sink, host) = town_app().await;
+    verified_citizen(&app, &sink, &host, "jeanne@example.fr").await;
+    let mut jeanne = Browser::new(&app, &host);
+    let token = csrf(&jeanne.get("/login").await.body);
+    jeanne.post("/login", &[("csrf", &token), ("email", "jeanne@example.fr"), ("password", PASSWORD)]).await;
+    let token = csrf(&jeanne.get("/account").await.body);
+
+    let refused = jeanne.post("/account/name", &[("csrf", &token), ("display_name", "")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"display_name-error\""), "{}", refused.body);
+    assert!(jeanne.get("/account").await.body.contains("Jeanne Martin"), "nothing changed");
+
+    let saved = jeanne.post("/account/name", &[("csrf", &token), ("display_name", "Jeanne M.")]).await;
+    assert_eq!(saved.location.as_deref(), Some("/account?ok=saved"));
+    let account = jeanne.get("/account?ok=saved").await;
+    assert!(account.body.contains("Jeanne M.") && account.body.contains("Modifications enregistrées"));
+}

@@ -43,6 +43,18 @@ async fn legal_pages_speak_for_the_town_until_it_writes_its_own() {
     assert!(notice.contains("mailto:mairie@hanches.example.fr"));
     let (_, home) = page(&app, &host, "/").await;
     assert!(home.contains("Hanches (Eure-et-Loir)"), "the new name shows at once");
+
+    let look = json!({ "logo_url": "https://hanches.example.fr/logo.png", "color": "#0a7a3b" });
+    let (status, _) = send(
+        app.request(reqwest::Method::PUT, &host, "/api/v1/admin/branding").bearer_auth(&admin).json(&look),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, home) = page(&app, &host, "/").await;
+    assert!(
+        home.contains("<img src=\"https://hanches.example.fr/logo.png\" alt=\"\""),
+        "the logo heads every page: {home}"
+    );
 }
 
 #[tokio::test]

@@ -487,6 +487,7 @@ try {
   // ---- The other pages a citizen may open.
   const more = [
     ['my account', '/account'],
+    ['change my name (refused)', null],
     ['my notifications', '/account/notifications'],
     ['delete my account', '/account/delete'],
     ['subscribe', '/subscribe'],
@@ -496,7 +497,12 @@ try {
     ['not found', '/nulle-part'],
   ];
   for (const [label, where] of more) {
-    await bruno.page.goto(`${HANCHES}${where}`);
+    if (where === null) {
+      await bruno.page.getByLabel('Nom affiché avec mes contributions').fill('');
+      await submit(bruno.page, 'Changer de nom');
+    } else {
+      await bruno.page.goto(`${HANCHES}${where}`);
+    }
     await check(bruno.page, label);
   }
   await shoot(bruno.page, 'not-found');

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::invitations::configure(cfg);
     routes::privacy::configure(cfg);
     routes::town_settings::configure(cfg);
+    routes::profile::configure(cfg);
     pages::configure(cfg);
 }
 
@@ -71,6 +72,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::privacy::export,
         routes::privacy::erase,
         routes::town_settings::get,
+        routes::profile::update,
         routes::town_settings::put,
     ),
     components(schemas(
@@ -93,6 +95,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         routes::invitations::InviteBody,
         routes::invitations::MemberDto,
         routes::town_settings::TownSettings,
+        routes::profile::ProfileBody,
     ))
 )]
 struct ApiDoc;

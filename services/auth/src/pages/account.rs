@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/verify-email", web::get().to(verify_page))
         .route("/verify-email", web::post().to(verify))
         .route("/account", web::get().to(account_page))
+        .route("/account/name", web::post().to(rename))
         .route("/account/export", web::get().to(export))
         .route("/account/delete", web::get().to(delete_page))
         .route("/account/delete", web::post().to(delete));
@@ -111,9 +112,16 @@ struct AccountPage {
     name: String,
     email: String,
     verified: bool,
+    form: Form,
 }
 
-async fn account_page(town: Town, state: web::Data<AppState>, v: Visitor) -> Result<HttpResponse, Problem> {
+async fn show_account(
+    town: &Town,
+    state: &AppState,
+    v: &Visitor,
+    form: Option<Form>,
+    status: StatusCode,
+) -> Result<HttpResponse, Problem> {
     let me = match v.require() {
         Ok(p) => p,
         Err(to_login) => return Ok(*to_login),
@@ -122,12 +130,43 @@ async fn account_page(town: Town, state: web::Data<AppState>, v: Visitor) -> Res
         .await
         .map_err(Problem::internal)?
         .ok_or_else(common::auth::unauthenticated)?;
-    v.render(&AccountPage {
+    let form = form
+        .unwrap_or_else(|| Form::typed(FormData(vec![("display_name".into(), user.display_name.clone())])));
+    let page = AccountPage {
         f: v.frame(v.t("Mon compte", "My account")),
         name: user.display_name,
         email: user.email,
         verified: user.email_verified_at.is_some(),
-    })
+        form,
+    };
+    v.render_with(status, &page)
+}
+
+async fn account_page(town: Town, state: web::Data<AppState>, v: Visitor) -> Result<HttpResponse, Problem> {
+    show_account(&town, &state, &v, None, StatusCode::OK).await
+}
+
+async fn rename(
+    site: common::Site,
+    town: Town,
+    state: web::Data<AppState>,
+    v: Visitor,
+    data: FormData,
+) -> Result<HttpResponse, Problem> {
+    v.check(&data)?;
+    let me = match v.require() {
+        Ok(p) => p.clone(),
+        Err(to_login) => return Ok(*to_login),
+    };
+    let body = api::body(json!({ "display_name": data.get("display_name") }))?;
+    match crate::routes::profile::update(site, me, state.clone(), body).await {
+        Ok(_) => Ok(v.redirect("/account?ok=saved")),
+        Err(p) if about_the_form(&p) => {
+            let form = refused(&v, data, &p, "display_name");
+            show_account(&town, &state, &v, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(p) => Err(p),
+    }
 }
 
 /// The same file as `GET /api/v1/me/export`, downloaded from the page.

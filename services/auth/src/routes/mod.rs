@@ -12,6 +12,7 @@ pub mod operator_domains;
 pub mod operator_quota;
 pub mod operator_towns;
 pub mod privacy;
+pub mod profile;
 pub mod session;
 pub mod signup;
 pub mod town_settings;

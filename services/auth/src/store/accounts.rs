@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use uuid::Uuid;
 
 use super::in_realm;
-use crate::domain::realm::Realm;
+use crate::domain::{display_name::DisplayName, realm::Realm};
 
 /// Accounts of `realm` only: a town's through its scope, operators by their NULL town.
 fn users_of(realm: Realm) -> Select<user::Entity> {
@@ -88,6 +88,23 @@ pub async fn set_password(
 ) -> Result<(), DbErr> {
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Some(hash).into())
+        .col_expr(user::Column::UpdatedAt, Utc::now().into())
+        .filter(user::Column::Id.eq(id))
+        .filter(in_realm(realm, user::Column::TenantId))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Changes the name shown with the account's contributions.
+pub async fn set_display_name(
+    conn: &impl ConnectionTrait,
+    realm: Realm,
+    id: Uuid,
+    name: &DisplayName,
+) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::DisplayName, name.as_ref().into())
         .col_expr(user::Column::UpdatedAt, Utc::now().into())
         .filter(user::Column::Id.eq(id))
         .filter(in_realm(realm, user::Column::TenantId))

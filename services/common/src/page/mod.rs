@@ -34,6 +34,8 @@ pub struct Visitor {
     /// The town's name, or the platform's.
     pub site: String,
     pub on_town: bool,
+    /// The town's logo, if it has one.
+    pub logo: Option<String>,
     /// Path and query of this page, to come back to after a login or a switch of language.
     pub here: String,
     notice: Option<&'static str>,
@@ -50,9 +52,9 @@ impl FromRequest for Visitor {
         Box::pin(async move {
             let state =
                 req.app_data::<web::Data<AppState>>().ok_or_else(|| Problem::internal("AppState missing"))?;
-            let (site, on_town) = match req.extensions().get::<Site>() {
-                Some(Site::Town(t)) => (t.name.clone(), true),
-                Some(Site::Platform) => ("Participation".to_owned(), false),
+            let (site, on_town, logo) = match req.extensions().get::<Site>() {
+                Some(Site::Town(t)) => (t.name.clone(), true, t.logo_url.clone()),
+                Some(Site::Platform) => ("Participation".to_owned(), false, None),
                 None => return Err(Problem::unknown_host()),
             };
             let chosen = req.cookie(LANG_COOKIE);
@@ -73,6 +75,7 @@ impl FromRequest for Visitor {
                 csrf: resolved.csrf,
                 site,
                 on_town,
+                logo,
                 here,
                 notice,
                 set_cookies: resolved.set_cookies,

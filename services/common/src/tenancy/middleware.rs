@@ -1,6 +1,6 @@
 //! The middleware that resolves every request's host before routing.
 use actix_web::{
-    Error, HttpMessage, HttpResponse, ResponseError,
+    Error, HttpMessage, ResponseError,
     body::{BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::header,
@@ -9,7 +9,7 @@ use actix_web::{
 };
 
 use super::Site;
-use crate::{health, i18n::Lang, problem::Problem, state::AppState};
+use crate::{health, i18n::Text, problem::Problem, state::AppState};
 
 /// Resolves the Host header into a [`Site`] stored in the request's extensions;
 /// answers 404 `unknown_host` or 503 `tenant_suspended` itself.
@@ -33,9 +33,16 @@ pub async fn resolve_site(
             req.extensions_mut().insert(site);
             next.call(req).await.map(ServiceResponse::map_into_boxed_body)
         }
-        Err(problem) if problem.code() == "tenant_suspended" && crate::http::wants_html(req.headers()) => {
-            let lang = Lang::negotiate(header_str(&req, header::ACCEPT_LANGUAGE));
-            Ok(req.into_response(suspended_page(lang)))
+        // Browsers get the shared error page (the outer layer renders it in
+        // their language); everyone is told when to come back.
+        Err(problem) if problem.code() == "tenant_suspended" => {
+            let problem = problem.with_detail(Text::fixed(
+                "L’espace de participation de cette commune est suspendu. Pour toute question, contactez votre mairie.",
+                "This town’s participation space is suspended. Please contact the town hall with any question.",
+            ));
+            let mut res = problem.error_response();
+            res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("3600"));
+            Ok(req.into_response(res))
         }
         Err(problem) => Ok(req.into_response(problem.error_response())),
     }
@@ -52,27 +59,4 @@ fn request_host(req: &ServiceRequest) -> String {
 
 fn header_str(req: &ServiceRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-fn suspended_page(lang: Lang) -> HttpResponse {
-    let (title, text) = match lang {
-        Lang::Fr => (
-            "Espace momentanément suspendu",
-            "L’espace de participation de cette commune est suspendu. Pour toute question, contactez votre mairie.",
-        ),
-        Lang::En => (
-            "Space temporarily suspended",
-            "This town’s participation space is suspended. Please contact the town hall with any question.",
-        ),
-    };
-    let html = format!(
-        "<!doctype html>\n<html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title></head><body><main><h1>{title}</h1><p>{text}</p></main></body></html>\n",
-        tag = lang.tag()
-    );
-    HttpResponse::ServiceUnavailable()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Retry-After", "3600"))
-        .body(html)
 }

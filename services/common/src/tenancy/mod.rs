@@ -21,6 +21,8 @@ pub struct Town {
     pub status: TownStatus,
     /// Access tokens issued before this instant are refused.
     pub tokens_valid_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// The town's logo (an https address), shown on its pages.
+    pub logo_url: Option<String>,
 }
 
 impl Town {

@@ -90,6 +90,7 @@ impl SiteResolver {
             name: row.name,
             status,
             tokens_valid_after: row.tokens_valid_after,
+            logo_url: row.logo_url,
         })))
     }
 }

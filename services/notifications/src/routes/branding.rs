@@ -80,5 +80,7 @@ pub async fn put(
         .exec(&state.db)
         .await
         .map_err(Problem::internal)?;
+    // The logo is part of the town as its pages resolve it.
+    state.resolver.invalidate_all();
     Ok(HttpResponse::Ok().json(current(&state, &town).await?))
 }
