@@ -33,6 +33,9 @@ enum Command {
     /// Seed a demo town (approved, with staff, citizens and a consultation of
     /// each kind) and print its address and logins.
     Demo,
+    /// Ask the server on LISTEN_ADDR whether it is ready (`/readyz`); exit 0 if
+    /// so. For container health checks, where there is no shell or curl.
+    Health,
 }
 
 /// Seeds the demo town and returns what to print.
@@ -76,8 +79,12 @@ pub fn main_with_demo(name: &'static str, services: Vec<ServiceSpec>, demo: Opti
             return ExitCode::FAILURE;
         }
     };
+    if matches!(cli.command, Some(Command::Health)) {
+        return crate::health::probe(config.listen_addr);
+    }
     let outcome = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
+            Command::Health => Ok(()),
             Command::Serve => serve(config, name, services).await,
             Command::Migrate => migrate(config).await,
             Command::Operator { action: OperatorAction::Create { email } } => {

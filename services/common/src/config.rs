@@ -72,6 +72,8 @@ pub struct Config {
     pub public_url_scheme: UrlScheme,
     pub database_url: SecretUrl,
     pub database_kind: DatabaseKind,
+    /// Most connections this process opens to the database.
+    pub database_pool_size: u32,
     pub redis_url: Option<SecretUrl>,
     pub smtp_url: Option<SecretUrl>,
     /// PEM certificates trusted for the SMTP server's TLS besides the public roots.
@@ -184,6 +186,14 @@ impl Config {
             jwt_keys_dir: get("JWT_KEYS_DIR").map(|d| PathBuf::from(d.trim())),
             argon2,
             redis_key_prefix,
+            database_pool_size: number(
+                "DATABASE_POOL_SIZE",
+                match database_kind {
+                    DatabaseKind::Sqlite => 8,
+                    DatabaseKind::Postgres => 20,
+                },
+                1,
+            )?,
             mail_rate_per_second: number("MAIL_RATE_PER_SECOND", 50, 0)?,
             mail_max_attempts: number("MAIL_MAX_ATTEMPTS", 6, 1)?,
             mail_visibility_timeout_secs: number("MAIL_VISIBILITY_TIMEOUT", 120, 1)?,

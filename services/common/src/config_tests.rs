@@ -20,6 +20,7 @@ fn defaults_are_the_embedded_run() {
     assert!(c.redis_url.is_none() && c.smtp_url.is_none());
     assert_eq!(c.mail_from, "noreply@localhost");
     assert_eq!(c.auth_rate_limit, RateLimit { count: 20, per_seconds: 60 });
+    assert_eq!(c.database_pool_size, 8);
 }
 
 #[test]
@@ -41,6 +42,7 @@ fn each_bad_value_names_its_variable() {
         ("SIGNING_KEY", "short"),
         ("MAIL_VISIBILITY_TIMEOUT", "0"),
         ("ANNOUNCEMENTS_PER_DAY", "many"),
+        ("DATABASE_POOL_SIZE", "0"),
     ] {
         let err = load(&[(var, value)]).unwrap_err();
         assert_eq!(err.var, var, "{var}={value}");
@@ -64,6 +66,9 @@ fn production_values_are_read() {
     assert_eq!(c.database_kind, DatabaseKind::Postgres);
     assert_eq!(c.mail_from, "noreply@participer.example.fr");
     assert_eq!(c.auth_rate_limit, RateLimit { count: 5, per_seconds: 1 });
+    assert_eq!(c.database_pool_size, 20, "PostgreSQL's default pool");
+    let sized = load(&[("DATABASE_URL", "postgres://db/x"), ("DATABASE_POOL_SIZE", "10")]).unwrap();
+    assert_eq!(sized.database_pool_size, 10);
 }
 
 #[test]

@@ -26,10 +26,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(match config.database_kind {
-            DatabaseKind::Sqlite => 8,
-            DatabaseKind::Postgres => 20,
-        })
+        .max_connections(config.database_pool_size)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(match config.database_kind {

@@ -62,3 +62,35 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(healthz, readyz))]
 pub struct HealthApi;
+
+/// Whether the server listening on `addr` answers 200 on `/readyz` within
+/// three seconds (a wildcard address is asked on loopback).
+pub fn probe(addr: std::net::SocketAddr) -> std::process::ExitCode {
+    use std::io::{Read, Write};
+    let target = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
+    let timeout = std::time::Duration::from_secs(3);
+    let answered = (|| -> std::io::Result<bool> {
+        let mut stream = std::net::TcpStream::connect_timeout(&target, timeout)?;
+        stream.set_read_timeout(Some(timeout))?;
+        stream.set_write_timeout(Some(timeout))?;
+        stream.write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head)?;
+        Ok(head.starts_with(b"HTTP/1.1 200") || head.starts_with(b"HTTP/1.0 200"))
+    })();
+    match answered {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("not ready: {target}/readyz did not answer 200");
+            std::process::ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("not ready: {target}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
