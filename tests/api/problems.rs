@@ -17,6 +17,7 @@ async fn a_declared_oversized_body_is_refused_before_it_is_read() {
         .send()
         .await
         .unwrap();
+    assert_eq!(res.headers()["connection"], "close");
     let problem = assert_problem(res, 413, "payload_too_large").await;
     assert!(problem["detail"].as_str().unwrap().contains("256"));
 }
@@ -34,6 +35,7 @@ async fn an_oversized_chunked_body_is_cut_off() {
         .send()
         .await
         .unwrap();
+    assert_eq!(res.headers()["connection"], "close", "the connection is not kept for the rest of the body");
     assert_problem(res, 413, "payload_too_large").await;
 }
 

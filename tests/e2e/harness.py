@@ -117,9 +117,10 @@ def psql(db_url, sql):
 
 
 @contextmanager
-def platform(extra_env=None):
+def platform(extra_env=None, log=None):
     """Yields (api, inbox, env, db_url) for a `participation serve` on a fresh
-    database; everything is torn down afterwards."""
+    database; everything is torn down afterwards. `log`: a file the server's
+    output goes to (none: dropped)."""
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
@@ -144,7 +145,8 @@ def platform(extra_env=None):
     try:
         # Applies the migrations before the server starts.
         subprocess.run([BIN, "migrate"], env=env, check=True, capture_output=True)
-        server = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out = log if log is not None else subprocess.DEVNULL
+        server = subprocess.Popen([BIN, "serve"], env=env, stdout=out, stderr=out)
         api = Api(port)
         for _ in range(200):
             try:

@@ -99,6 +99,7 @@ fn localise_problem(
             new.headers_mut().insert(name.clone(), value.clone());
         }
     }
+    crate::problem::close_if_too_large(&mut new);
     ServiceResponse::new(req, new)
 }
 
@@ -120,6 +121,8 @@ pub async fn reject_oversized(
         res.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
         return Ok(req.into_response(res));
     }
+    // A body refused part way (the extractors' limit) gets a 413 that closes
+    // the connection (see `Problem::to_response`).
     next.call(req).await.map(ServiceResponse::map_into_boxed_body)
 }
 

@@ -153,7 +153,16 @@ impl Problem {
         }
         let mut res = builder.body(self.to_json(lang, request_id).to_string());
         res.extensions_mut().insert(self.clone());
+        close_if_too_large(&mut res);
         res
+    }
+}
+
+/// A 413 closes its connection: the refused body is not read to its end
+/// (a client could otherwise stream gigabytes into a drained socket).
+pub fn close_if_too_large<B>(res: &mut HttpResponse<B>) {
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        res.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
     }
 }
 
