@@ -71,9 +71,11 @@ def main():
     try:
         up = subprocess.run([script, "start"], env=env, capture_output=True, text=True)
         step("run-local-cluster starts 3 services, 2 workers and nginx", up.returncode == 0, up.stdout + up.stderr)
+        with open(os.path.join(run_dir, "ports")) as f:
+            ports = {name: (int(http), int(metrics)) for name, http, metrics in (line.split() for line in f)}
         health = [subprocess.run([os.path.join(BIN_DIR, "participation-auth"), "health"],
                                  env={**env, "LISTEN_ADDR": f"127.0.0.1:{p}"}, capture_output=True).returncode
-                  for p in (port + 1, free_port())]
+                  for p in (ports["auth"][0], free_port())]
         step("`participation-auth health` says ready, and not for a closed port", health == [0, 1], health)
         api = Api(port)  # every call goes through nginx
         s, _ = api.call("GET", DOMAIN, "/api/v1/communes?q=hanches")
@@ -126,7 +128,7 @@ def main():
             time.sleep(0.1)
         got = sum(1 for _, m in list(inbox.messages) if m["Subject"] and "Fête du village" in m["Subject"])
         step(f"every subscriber gets the announcement ({got} of {SUBSCRIBERS}, at least)", got >= SUBSCRIBERS, got)
-        shares = [sent_by(port + 103 + i) for i in (1, 2)]
+        shares = [sent_by(ports[f"worker-{i}"][1]) for i in (1, 2)]
         step(f"both workers sent mail from the shared stream ({shares[0]:.0f} and {shares[1]:.0f})",
              all(n > 0 for n in shares), shares)
         fives = [s for s in api.statuses if s[0] >= 500]

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use common::{
     AppState, Problem, Town,
-    page::{Form, FormData, Frame, Visitor, api},
+    page::{Form, FormData, Frame, Visitor, about_the_form, api},
 };
 use serde_json::{Value, json};
 
@@ -18,10 +18,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/subscriptions/confirm", web::post().to(confirm))
         .route("/account/notifications", web::get().to(preferences_page))
         .route("/account/notifications", web::post().to(save_preferences));
-}
-
-fn about_the_form(problem: &Problem) -> bool {
-    matches!(problem.status().as_u16(), 400 | 409 | 422 | 429)
 }
 
 #[derive(Template)]
@@ -144,10 +140,7 @@ async fn preferences_page(
     state: web::Data<AppState>,
     v: Visitor,
 ) -> Result<HttpResponse, Problem> {
-    let me = match v.require() {
-        Ok(p) => p.clone(),
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     let stored = api::json(preferences::get(town, me, state).await?).await?;
     let mut fields = Vec::new();
     for name in TOPICS.into_iter().chain(["language"]) {
@@ -165,10 +158,7 @@ async fn save_preferences(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match v.require() {
-        Ok(p) => p.clone(),
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     let mut body = serde_json::Map::new();
     for name in TOPICS.into_iter().chain(["language"]) {
         if let Some(value) = data.non_empty(name) {

@@ -4,9 +4,8 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use common::{
     AppState, Problem, Town,
-    auth::Principal,
     i18n::Text,
-    page::{Form, FormData, Frame, Visitor, api},
+    page::{Form, FormData, Frame, Needs, Visitor, about_the_form, api},
     problem::FieldError,
 };
 use serde::Deserialize;
@@ -21,21 +20,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/deliveries", web::get().to(deliveries_page))
         .route("/admin/branding", web::get().to(branding_page))
         .route("/admin/branding", web::post().to(save_branding));
-}
-
-fn about_the_form(problem: &Problem) -> bool {
-    matches!(problem.status().as_u16(), 400 | 409 | 422 | 429)
-}
-
-/// A town admin, or the login page; 403 for anyone else.
-fn admin(v: &Visitor) -> Result<Result<Principal, Box<HttpResponse>>, Problem> {
-    match v.require() {
-        Ok(p) => {
-            p.require_admin()?;
-            Ok(Ok(p.clone()))
-        }
-        Err(to_login) => Ok(Err(to_login)),
-    }
 }
 
 #[derive(Template)]
@@ -58,9 +42,7 @@ fn announcements_form(
 }
 
 async fn announcements_page(v: Visitor) -> Result<HttpResponse, Problem> {
-    if let Err(to_login) = admin(&v)? {
-        return Ok(*to_login);
-    }
+    common::caller!(v, Needs::Admin);
     announcements_form(&v, Form::new(), None, StatusCode::OK)
 }
 
@@ -72,10 +54,7 @@ async fn announce(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match admin(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Admin);
     let action = data.get("action").to_owned();
     let body = |test: bool| {
         api::body(json!({ "subject": data.get("subject"), "body": data.get("body"), "test": test }))
@@ -155,10 +134,7 @@ async fn deliveries_page(
     v: Visitor,
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match admin(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Admin);
     let statuses = deliveries::STATUSES.to_vec();
     let filter = query.into_inner().status;
     let filter = if statuses.contains(&filter.as_str()) { filter } else { String::new() };
@@ -197,10 +173,7 @@ fn branding_form(v: &Visitor, form: Form, status: StatusCode) -> Result<HttpResp
 }
 
 async fn branding_page(town: Town, state: web::Data<AppState>, v: Visitor) -> Result<HttpResponse, Problem> {
-    let me = match admin(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Admin);
     let stored = api::json(branding::get(town, me, state).await?).await?;
     let fields = ["logo_url", "color"]
         .iter()
@@ -216,10 +189,7 @@ async fn save_branding(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match admin(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Admin);
     let body =
         api::body(json!({ "logo_url": data.non_empty("logo_url"), "color": data.non_empty("color") }))?;
     match branding::put(town, me, state, body).await {

@@ -122,10 +122,7 @@ async fn show_account(
     form: Option<Form>,
     status: StatusCode,
 ) -> Result<HttpResponse, Problem> {
-    let me = match v.require() {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     let user = accounts::by_id(&state.db, Realm::Town(town.scope()), me.user_id)
         .await
         .map_err(Problem::internal)?
@@ -154,10 +151,7 @@ async fn rename(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match v.require() {
-        Ok(p) => p.clone(),
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     let body = api::body(json!({ "display_name": data.get("display_name") }))?;
     match crate::routes::profile::update(site, me, state.clone(), body).await {
         Ok(_) => Ok(v.redirect("/account?ok=saved")),
@@ -171,10 +165,7 @@ async fn rename(
 
 /// The same file as `GET /api/v1/me/export`, downloaded from the page.
 async fn export(town: Town, state: web::Data<AppState>, v: Visitor) -> Result<HttpResponse, Problem> {
-    let me = match v.require() {
-        Ok(p) => p.clone(),
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     privacy::export(town, me, state).await
 }
 
@@ -195,9 +186,7 @@ fn delete_form(v: &Visitor, form: Form, status: StatusCode) -> Result<HttpRespon
 }
 
 async fn delete_page(_: Town, v: Visitor) -> Result<HttpResponse, Problem> {
-    if let Err(to_login) = v.require() {
-        return Ok(*to_login);
-    }
+    common::caller!(v);
     delete_form(&v, Form::new(), StatusCode::OK)
 }
 
@@ -209,10 +198,7 @@ async fn delete(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match v.require() {
-        Ok(p) => p.clone(),
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     privacy::erase(req, town, me, state.clone()).await?;
     Ok(v.redirect_with("/?ok=deleted", common::auth::browser::cleared_cookies(&state.config)))
 }

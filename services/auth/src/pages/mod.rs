@@ -7,6 +7,8 @@ use common::{
     page::{Form, FormData, Visitor},
 };
 
+pub(crate) use common::page::about_the_form;
+
 mod account;
 mod legal;
 mod operator;
@@ -38,10 +40,4 @@ fn refused(v: &Visitor, data: FormData, problem: &Problem, fallback: &str) -> Fo
     let mut form = Form::typed(data);
     form.absorb(problem, v.lang, fallback, |f| f.to_owned());
     form
-}
-
-/// Whether a handler's problem is about what was typed (the form is shown
-/// again) rather than something the page cannot help with.
-fn about_the_form(problem: &Problem) -> bool {
-    matches!(problem.status().as_u16(), 400 | 401 | 409 | 422)
 }

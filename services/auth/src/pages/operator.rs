@@ -4,8 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use common::{
     AppState, Problem,
-    auth::Principal,
-    page::{Form, FormData, Frame, Visitor, api},
+    page::{Form, FormData, Frame, Needs, Visitor, api},
     tenancy::PlatformHost,
 };
 use serde::Deserialize;
@@ -53,11 +52,6 @@ struct StatusQuery {
     status: Option<String>,
 }
 
-/// The operator, or the login page.
-fn operator(v: &Visitor) -> Result<Principal, Box<HttpResponse>> {
-    v.require().cloned()
-}
-
 fn filters(v: &Visitor) -> Vec<(&'static str, &'static str)> {
     vec![
         ("pending_review", v.t("À examiner", "To review")),
@@ -75,10 +69,7 @@ async fn towns(
     v: Visitor,
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match operator(&v) {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Operator);
     let filters = filters(&v);
     let wanted = query.into_inner().status.unwrap_or_else(|| "pending_review".into());
     let Some(&(status, status_label)) = filters.iter().find(|(k, _)| *k == wanted) else {
@@ -178,9 +169,7 @@ async fn confirm_page(
     v: Visitor,
     path: web::Path<(Uuid, String)>,
 ) -> Result<HttpResponse, Problem> {
-    if let Err(to_login) = operator(&v) {
-        return Ok(*to_login);
-    }
+    common::caller!(v, Needs::Operator);
     let (id, action) = path.into_inner();
     confirm(&v, id, &action, Form::new(), StatusCode::OK)
 }
@@ -194,10 +183,7 @@ async fn act(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match operator(&v) {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Operator);
     let (id, action) = path.into_inner();
     let town = web::Path::from(id);
     let done = match action.as_str() {
@@ -227,10 +213,7 @@ async fn export(
     v: Visitor,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match operator(&v) {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Operator);
     operator_data::export(req, host, me, state, path).await
 }
 
@@ -257,10 +240,7 @@ async fn audit(
     state: web::Data<AppState>,
     v: Visitor,
 ) -> Result<HttpResponse, Problem> {
-    let me = match operator(&v) {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Operator);
     let params = web::Query::from_query("limit=200").map_err(Problem::internal)?;
     let res = operator_audit::audit(req, host, me, state, params).await?;
     let lines: Vec<AuditRow> = serde_json::from_value(api::json(res).await?).map_err(Problem::internal)?;

@@ -4,7 +4,7 @@ use askama::Template;
 use common::{
     AppState, Problem, Town,
     auth::Principal,
-    page::{Form, FormData, Frame, Visitor, api},
+    page::{Form, FormData, Frame, Needs, Visitor, api},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -17,17 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/settings", web::post().to(save_settings))
         .route("/admin/members", web::get().to(members_page))
         .route("/admin/members", web::post().to(invite));
-}
-
-/// A town admin, or the login page; 403 for anyone else.
-fn admin(v: &Visitor) -> Result<Result<Principal, Box<HttpResponse>>, Problem> {
-    match v.require() {
-        Ok(p) => {
-            p.require_admin()?;
-            Ok(Ok(p.clone()))
-        }
-        Err(to_login) => Ok(Err(to_login)),
-    }
 }
 
 const SETTINGS: [&str; 5] =
@@ -45,10 +34,7 @@ fn settings_form(v: &Visitor, form: Form, status: StatusCode) -> Result<HttpResp
 }
 
 async fn settings_page(town: Town, state: web::Data<AppState>, v: Visitor) -> Result<HttpResponse, Problem> {
-    let me = match admin(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Admin);
     let stored = api::json(town_settings::get(town, me, state).await?).await?;
     let fields = SETTINGS
         .iter()
@@ -67,10 +53,7 @@ async fn save_settings(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match admin(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Admin);
     let body: serde_json::Map<String, Value> =
         SETTINGS.iter().map(|name| ((*name).to_owned(), Value::from(data.get(name)))).collect();
     match town_settings::put(req, town, me, state, api::body(Value::Object(body))?).await {
@@ -118,10 +101,7 @@ async fn members_form(
 }
 
 async fn members_page(town: Town, state: web::Data<AppState>, v: Visitor) -> Result<HttpResponse, Problem> {
-    let me = match admin(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Admin);
     members_form(town, state, &v, me, Form::new(), StatusCode::OK).await
 }
 
@@ -133,10 +113,7 @@ async fn invite(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match admin(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Admin);
     let body = api::body(json!({ "email": data.get("email"), "role": data.get("role") }))?;
     match invitations::invite(req, town.clone(), me.clone(), state.clone(), body).await {
         Ok(_) => Ok(v.redirect("/admin/members?ok=invited")),

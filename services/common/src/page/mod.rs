@@ -23,6 +23,41 @@ pub use form::{Form, FormData};
 pub use frame::{Frame, notice};
 pub use session::SignedIn;
 
+/// Who may open a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Anyone signed in.
+    Account,
+    /// A town's admin or moderator.
+    Staff,
+    /// A town's admin.
+    Admin,
+    /// The platform's operator.
+    Operator,
+}
+
+/// The caller a page needs, or the page's early answer: a redirection to the
+/// login page for anonymous visitors, 403 for the wrong role.
+/// `let me = common::caller!(v, Needs::Admin);`
+#[macro_export]
+macro_rules! caller {
+    ($v:expr) => {
+        $crate::caller!($v, $crate::page::Needs::Account)
+    };
+    ($v:expr, $needs:expr) => {
+        match $v.allowed($needs)? {
+            Ok(principal) => principal,
+            Err(answer) => return Ok(*answer),
+        }
+    };
+}
+
+/// Whether a handler's refusal is about what a form sent (the form is shown
+/// again with it) rather than something the page cannot help.
+pub fn about_the_form(problem: &Problem) -> bool {
+    matches!(problem.status().as_u16(), 400 | 401 | 403 | 409 | 422 | 429)
+}
+
 /// Cookie remembering the language a visitor chose.
 pub const LANG_COOKIE: &str = "lang";
 
@@ -105,6 +140,26 @@ impl Visitor {
     pub fn require(&self) -> Result<&Principal, Box<HttpResponse>> {
         self.principal()
             .ok_or_else(|| Box::new(self.redirect(&format!("/login?next={}", encode(&self.here)))))
+    }
+
+    /// The caller if they may open a page that `needs` a role: the login page
+    /// (as `Ok(Err(..))`) for anonymous visitors, 403 for the wrong role.
+    pub fn allowed(&self, needs: Needs) -> Result<Result<Principal, Box<HttpResponse>>, Problem> {
+        let principal = match self.require() {
+            Ok(p) => p,
+            Err(to_login) => return Ok(Err(to_login)),
+        };
+        let role = principal.role;
+        let fits = match needs {
+            Needs::Account => true,
+            Needs::Staff => role.is_staff(),
+            Needs::Admin => role == crate::auth::Role::Admin,
+            Needs::Operator => role == crate::auth::Role::Operator,
+        };
+        if !fits {
+            return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden"));
+        }
+        Ok(Ok(principal.clone()))
     }
 
     /// 403 unless the form carries this visitor's CSRF token (field `csrf`).

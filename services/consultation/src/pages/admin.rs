@@ -5,8 +5,8 @@ use askama::Template;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use common::{
     AppState, Problem, Town,
-    auth::{Principal, Role},
-    page::{Form, FormData, Frame, Visitor, api},
+    auth::Role,
+    page::{Form, FormData, Frame, Needs, Visitor, api},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,15 +19,6 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(dashboard))
         .route("/admin/consultations/new", web::get().to(new_page))
         .route("/admin/consultations/new", web::post().to(create));
-}
-
-/// Staff of this town, or the login page (or 403 for a citizen).
-pub(super) fn staff(v: &Visitor) -> Result<Result<Principal, Box<HttpResponse>>, Problem> {
-    match v.require() {
-        Ok(p) if p.role.is_staff() => Ok(Ok(p.clone())),
-        Ok(_) => Err(Problem::new(StatusCode::FORBIDDEN, "forbidden")),
-        Err(to_login) => Ok(Err(to_login)),
-    }
 }
 
 #[derive(Deserialize)]
@@ -63,10 +54,7 @@ struct Dashboard {
 }
 
 async fn dashboard(town: Town, state: web::Data<AppState>, v: Visitor) -> Result<HttpResponse, Problem> {
-    let me = match staff(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     let params = web::Query::from_query("days=30").map_err(Problem::internal)?;
     let stats: StatsView = read(stats::get(town.clone(), me.clone(), state.clone(), params).await).await?;
     let all = crate::store::consultations::list(
@@ -116,9 +104,7 @@ pub(super) struct ConsultationForm {
 }
 
 async fn new_page(v: Visitor) -> Result<HttpResponse, Problem> {
-    if let Err(to_login) = staff(&v)? {
-        return Ok(*to_login);
-    }
+    common::caller!(v, Needs::Staff);
     let page = ConsultationForm {
         f: v.frame(v.t("Nouvelle consultation", "New consultation")),
         form: Form::new(),
@@ -191,10 +177,7 @@ async fn create(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match staff(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     let refused = |form: Form| {
         let page = ConsultationForm {
             f: v.frame(v.t("Nouvelle consultation", "New consultation")),

@@ -4,14 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use common::{
     AppState, Problem, Town,
-    page::{Form, FormData, Frame, Visitor, api},
+    page::{Form, FormData, Frame, Needs, Visitor, api},
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
     ConsultationView, QuestionView, about_the_form,
-    admin::{ConsultationForm, consultation_body, page_field, staff},
+    admin::{ConsultationForm, consultation_body, page_field},
     consultation::{kind_label, phase_label},
     read,
 };
@@ -88,9 +88,7 @@ async fn show(
     v: Visitor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    if let Err(to_login) = staff(&v)? {
-        return Ok(*to_login);
-    }
+    common::caller!(v, Needs::Staff);
     render(&town, &state, &v, id.into_inner(), Form::new(), StatusCode::OK).await
 }
 
@@ -116,9 +114,7 @@ async fn edit_page(
     v: Visitor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    if let Err(to_login) = staff(&v)? {
-        return Ok(*to_login);
-    }
+    common::caller!(v, Needs::Staff);
     let id = id.into_inner();
     let c: ConsultationView =
         read(read_routes::get(town, v.principal().cloned(), state, web::Path::from(id)).await).await?;
@@ -142,10 +138,7 @@ async fn edit(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match staff(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     let id = id.into_inner();
     let body = match consultation_body(&v, &data) {
         Ok(body) => body,
@@ -211,10 +204,7 @@ async fn add_question(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match staff(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     let id = id.into_inner();
     let options: Vec<&str> = data.get("options").lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let number = |name: &str| {
@@ -243,10 +233,7 @@ async fn publish(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match staff(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     let id = id.into_inner();
     let outcome = manage::publish(req, town.clone(), me, state.clone(), web::Path::from(id)).await;
     after(&town, &state, &v, id, outcome, data, "published").await
@@ -261,10 +248,7 @@ async fn close(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match staff(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     let id = id.into_inner();
     let outcome = manage::close(req, town.clone(), me, state.clone(), web::Path::from(id)).await;
     after(&town, &state, &v, id, outcome, data, "closed").await
@@ -279,10 +263,7 @@ async fn publish_results(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match staff(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     let id = id.into_inner();
     let body = api::body(json!({ "body": data.get("results") }))?;
     let outcome = results::publish(req, town.clone(), me, state.clone(), web::Path::from(id), body).await;
@@ -297,10 +278,7 @@ async fn add_project(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match staff(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     let id = id.into_inner();
     let cost = data.non_empty("cost").map(|raw| raw.replace([' ', '\u{202f}'], "").parse::<i64>());
     let outcome = match cost {
@@ -327,10 +305,7 @@ async fn answer(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match staff(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     let (id, proposal) = path.into_inner();
     let body = api::body(json!({ "status": data.get("status"), "answer": data.get("answer") }))?;
     let outcome = proposals::answer(town.clone(), me, state.clone(), web::Path::from(proposal), body).await;

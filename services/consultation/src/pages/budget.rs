@@ -105,10 +105,7 @@ async fn vote(
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
     let id = id.into_inner();
-    let me = match v.require() {
-        Ok(p) => p.clone(),
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     if data.get("action") == "total" {
         let forms = Forms { ballot: Form::typed(data), ..Forms::default() };
         return render(&town, &state, &v, id, forms, StatusCode::OK).await;

@@ -75,10 +75,7 @@ async fn post(
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
     let id = id.into_inner();
-    let me = match v.require() {
-        Ok(p) => p.clone(),
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     let parent = data.non_empty("parent_id").and_then(|p| p.parse::<Uuid>().ok());
     let field = parent.map_or_else(|| "body".to_owned(), |p| format!("reply-{p}"));
     let body = api::body(json!({ "body": data.get(&field), "parent_id": parent }))?;

@@ -218,10 +218,7 @@ async fn respond(
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
     let id = id.into_inner();
-    let me = match v.require() {
-        Ok(p) => p.clone(),
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     let questions: Vec<QuestionView> =
         read(questionnaire::list(town.clone(), Some(me.clone()), state.clone(), web::Path::from(id)).await)
             .await?;

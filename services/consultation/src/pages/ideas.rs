@@ -116,10 +116,7 @@ async fn propose(
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
     let id = id.into_inner();
-    let me = match v.require() {
-        Ok(p) => p.clone(),
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     let body = api::body(json!({
         "title": data.get("title"), "body": data.get("body"), "category": data.non_empty("category"),
     }))?;
@@ -145,10 +142,7 @@ async fn support(
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
     let (id, proposal) = path.into_inner();
-    let me = match v.require() {
-        Ok(p) => p.clone(),
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     let done = if data.get("on") == "1" {
         proposals::support(town, me, state, web::Path::from(proposal)).await
     } else {

@@ -7,6 +7,8 @@ use common::{Problem, page::api};
 use serde::Deserialize;
 use uuid::Uuid;
 
+pub(crate) use common::page::about_the_form;
+
 mod admin;
 mod admin_consultation;
 mod budget;
@@ -100,9 +102,4 @@ pub(crate) async fn read<T: serde::de::DeserializeOwned>(
 /// A date as French pages write it, in the town's time zone.
 pub(crate) fn day(at: &DateTime<Utc>) -> String {
     at.with_timezone(&chrono_tz::Europe::Paris).format("%d/%m/%Y").to_string()
-}
-
-/// Whether a handler's problem is about what was sent (the form is shown again).
-pub(crate) fn about_the_form(problem: &Problem) -> bool {
-    matches!(problem.status().as_u16(), 400 | 401 | 403 | 409 | 422 | 429)
 }

@@ -4,13 +4,13 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use common::{
     AppState, Problem, Town,
-    page::{Form, FormData, Frame, Visitor, api},
+    page::{Form, FormData, Frame, Needs, Visitor, api},
 };
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{about_the_form, admin::staff, comments::CommentView, read};
+use super::{about_the_form, comments::CommentView, read};
 use crate::routes::{comments as comment_routes, moderation};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -51,10 +51,7 @@ async fn show(
     form: Form,
     status: StatusCode,
 ) -> Result<HttpResponse, Problem> {
-    let me = match staff(v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     let query = if hidden { "status=hidden&limit=100" } else { "status=reported&limit=100" };
     let params = web::Query::from_query(query).map_err(Problem::internal)?;
     let mut items: Vec<QueuedView> = read(moderation::queue(town, me, state, params).await).await?;
@@ -84,10 +81,7 @@ async fn hide(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match staff(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     let body = api::body(json!({ "reason": data.get("reason") }))?;
     match moderation::hide(req, town.clone(), me, state.clone(), comment, body).await {
         Ok(_) => Ok(v.redirect("/admin/moderation?ok=done")),
@@ -109,10 +103,7 @@ async fn restore(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match staff(&v)? {
-        Ok(p) => p,
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v, Needs::Staff);
     moderation::restore(req, town, me, state, comment, None).await?;
     Ok(v.redirect("/admin/moderation?status=hidden&ok=done"))
 }
@@ -126,10 +117,7 @@ async fn report(
     data: FormData,
 ) -> Result<HttpResponse, Problem> {
     v.check(&data)?;
-    let me = match v.require() {
-        Ok(p) => p.clone(),
-        Err(to_login) => return Ok(*to_login),
-    };
+    let me = common::caller!(v);
     let (id, comment) = path.into_inner();
     let field = format!("report-{comment}");
     let body = api::body(json!({ "reason": data.get(&field) }))?;
