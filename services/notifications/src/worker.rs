@@ -183,11 +183,14 @@ impl Worker {
         Ok(events.len() + due.len())
     }
 
-    /// Puts send jobs for `ids` on the queue, in batches.
+    /// Puts send jobs for `ids` on the queue, in batches. The rows are marked
+    /// first: a worker taking the job at once must find them unlocked (it skips
+    /// locked rows), and its record of the attempt must not be overwritten by
+    /// a late mark. Marked but never published, they come back after the
+    /// visibility timeout, like a lost job.
     pub async fn enqueue_deliveries(&self, ids: &[uuid::Uuid]) -> anyhow::Result<()> {
-        self.publish_sends(ids).await?;
         store::mark_enqueued(&self.db, ids, chrono::Utc::now()).await?;
-        Ok(())
+        self.publish_sends(ids).await
     }
 
     /// Puts send jobs for `ids` on the queue, in batches, without noting it
