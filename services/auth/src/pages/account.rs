@@ -54,7 +54,7 @@ async fn register(
     }))?;
     match account::register(req, town, state, body).await {
         Ok(_) => Ok(v.redirect("/?ok=registered")),
-        Err(p) if about_the_form(&p) || p.status() == StatusCode::TOO_MANY_REQUESTS => {
+        Err(p) if about_the_form(&p) => {
             let page = RegisterPage {
                 f: v.frame(v.t("Créer un compte", "Create an account")),
                 form: refused(&v, data, &p, "email"),

@@ -28,6 +28,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     town_admin::configure(cfg);
 }
 
+/// The browser session's cookies from a login handler's answer (its tokens),
+/// the refresh cookie living as long as the refresh token.
+async fn session_cookies(
+    state: &common::AppState,
+    res: actix_web::HttpResponse,
+) -> Result<[actix_web::cookie::Cookie<'static>; 2], Problem> {
+    let tokens = common::page::api::json(res).await?;
+    let access = tokens.get("access_token").and_then(serde_json::Value::as_str);
+    let refresh = tokens.get("refresh_token").and_then(serde_json::Value::as_str);
+    let (Some(access), Some(refresh)) = (access, refresh) else { return Err(Problem::internal("no tokens")) };
+    Ok(common::auth::browser::session_cookies(
+        &state.config,
+        access,
+        refresh,
+        common::auth::ACCESS_TOKEN_SECONDS,
+        crate::store::tokens::REFRESH_TTL.num_seconds(),
+    ))
+}
+
 /// A token from a mailed link's query.
 #[derive(serde::Deserialize)]
 struct TokenQuery {

@@ -8,7 +8,7 @@ use common::{
 };
 use serde_json::json;
 
-use super::{TokenQuery, about_the_form, refused, session::EmailForm};
+use super::{TokenQuery, about_the_form, refused, session::EmailForm, session_cookies};
 use crate::routes::{invitations, links};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -49,7 +49,7 @@ async fn forgot(
     let body = api::body(json!({ "email": data.get("email") }))?;
     match links::forgot_password(req, site, state, body).await {
         Ok(_) => Ok(v.redirect("/?ok=reset_sent")),
-        Err(p) if about_the_form(&p) || p.status() == StatusCode::TOO_MANY_REQUESTS => {
+        Err(p) if about_the_form(&p) => {
             forgot_form(&v, refused(&v, data, &p, "email"), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(p) => Err(p),
@@ -94,7 +94,7 @@ async fn reset(
     let body = api::body(json!({ "token": data.get("token"), "password": data.get("password") }))?;
     match links::reset_password(req, site, state, body).await {
         Ok(_) => Ok(v.redirect("/login?ok=password")),
-        Err(p) if about_the_form(&p) || p.status() == StatusCode::TOO_MANY_REQUESTS => {
+        Err(p) if about_the_form(&p) => {
             let token = data.get("token").to_owned();
             reset_form(&v, refused(&v, data, &p, "password"), token, StatusCode::UNPROCESSABLE_ENTITY)
         }
@@ -140,12 +140,10 @@ async fn accept(
     }))?;
     match invitations::accept(req, town, state.clone(), body).await {
         Ok(res) => {
-            let tokens = api::json(res).await?;
-            let cookies =
-                api::session_cookies(&state, &tokens).ok_or_else(|| Problem::internal("no tokens"))?;
+            let cookies = session_cookies(&state, res).await?;
             Ok(v.redirect_with("/admin?ok=joined", cookies))
         }
-        Err(p) if about_the_form(&p) || p.status() == StatusCode::TOO_MANY_REQUESTS => {
+        Err(p) if about_the_form(&p) => {
             let token = data.get("token").to_owned();
             invitation_form(&v, refused(&v, data, &p, "password"), token, StatusCode::UNPROCESSABLE_ENTITY)
         }

@@ -8,7 +8,7 @@ use common::{
 };
 use serde_json::json;
 
-use super::{TokenQuery, about_the_form, refused};
+use super::{TokenQuery, about_the_form, refused, session_cookies};
 use crate::{
     domain::realm::Realm,
     routes::{links, session},
@@ -61,12 +61,10 @@ async fn login(
     let body = api::body(json!({ "email": data.get("email"), "password": data.get("password") }))?;
     match session::login(req, site, state.clone(), body).await {
         Ok(res) => {
-            let tokens = api::json(res).await?;
-            let cookies =
-                api::session_cookies(&state, &tokens).ok_or_else(|| Problem::internal("no tokens"))?;
+            let cookies = session_cookies(&state, res).await?;
             Ok(v.redirect_with(&with_notice(&next, "welcome"), cookies))
         }
-        Err(p) if about_the_form(&p) || p.status() == StatusCode::TOO_MANY_REQUESTS => {
+        Err(p) if about_the_form(&p) => {
             login_form(&v, refused(&v, data, &p, "email"), &next, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(p) => Err(p),
@@ -137,7 +135,7 @@ async fn ask_link(
     let body = api::body(json!({ "email": data.get("email") }))?;
     match links::ask_login_link(req, site, state, body).await {
         Ok(_) => Ok(v.redirect("/?ok=link_sent")),
-        Err(p) if about_the_form(&p) || p.status() == StatusCode::TOO_MANY_REQUESTS => {
+        Err(p) if about_the_form(&p) => {
             ask_link_form(&v, refused(&v, data, &p, "email"), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(p) => Err(p),
@@ -186,9 +184,7 @@ async fn use_link(
     let body = api::body(json!({ "token": data.get("token") }))?;
     match links::consume_login_link(req, site, state.clone(), body).await {
         Ok(res) => {
-            let tokens = api::json(res).await?;
-            let cookies =
-                api::session_cookies(&state, &tokens).ok_or_else(|| Problem::internal("no tokens"))?;
+            let cookies = session_cookies(&state, res).await?;
             Ok(v.redirect_with("/?ok=welcome", cookies))
         }
         Err(p) if about_the_form(&p) => {

@@ -115,7 +115,7 @@ async fn send(
     }))?;
     match signup::signup(req, host, state.clone(), body).await {
         Ok(_) => Ok(v.redirect("/?ok=signup")),
-        Err(p) if about_the_form(&p) || p.status() == StatusCode::TOO_MANY_REQUESTS => {
+        Err(p) if about_the_form(&p) => {
             let form = refused(&v, data, &p, "insee_code");
             show(&v, &state, query.into_inner().q, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }

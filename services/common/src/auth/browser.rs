@@ -19,7 +19,8 @@ pub const CSRF_HEADER: &str = "X-CSRF-Token";
 /// access cookie from it.
 const REFRESH_PATH: &str = "/";
 
-fn secure(config: &Config) -> bool {
+/// Whether cookies are Secure (the platform is served over https).
+pub fn secure(config: &Config) -> bool {
     config.public_url_scheme == UrlScheme::Https
 }
 
@@ -50,6 +51,11 @@ fn cookie(
         .finish()
 }
 
+/// The access-token cookie alone (a page renewing an expired one).
+pub fn access_cookie(config: &Config, access: &str, access_seconds: i64) -> Cookie<'static> {
+    cookie(config, access_cookie_name(config), access.to_owned(), "/", Duration::seconds(access_seconds))
+}
+
 /// The two cookies of a session.
 pub fn session_cookies(
     config: &Config,
@@ -59,7 +65,7 @@ pub fn session_cookies(
     refresh_seconds: i64,
 ) -> [Cookie<'static>; 2] {
     [
-        cookie(config, access_cookie_name(config), access.to_owned(), "/", Duration::seconds(access_seconds)),
+        access_cookie(config, access, access_seconds),
         cookie(
             config,
             refresh_cookie_name(config),

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, body::to_bytes, cookie::Cookie, http::header, web}
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::{AppState, Problem, auth::browser};
+use crate::Problem;
 
 /// The JSON body a handler expects, from a page's fields.
 pub fn body<T: DeserializeOwned>(value: Value) -> Result<web::Json<T>, Problem> {
@@ -27,18 +27,4 @@ pub fn cookies(res: &HttpResponse) -> Vec<Cookie<'static>> {
         .filter_map(|v| v.to_str().ok())
         .filter_map(|v| Cookie::parse_encoded(v.to_owned()).ok())
         .collect()
-}
-
-/// The browser session's cookies for the tokens a login handler answered with.
-pub fn session_cookies(state: &AppState, tokens: &Value) -> Option<[Cookie<'static>; 2]> {
-    let access = tokens.get("access_token")?.as_str()?;
-    let refresh = tokens.get("refresh_token")?.as_str()?;
-    Some(browser::session_cookies(
-        &state.config,
-        access,
-        refresh,
-        crate::auth::ACCESS_TOKEN_SECONDS,
-        // The refresh cookie lives as long as the token the server keeps.
-        60 * 60 * 24 * 30,
-    ))
 }

@@ -1,7 +1,7 @@
 //! Who a page is for: the browser session's access cookie, renewed in place
 //! from the refresh cookie when it has expired (pages are read for longer
 //! than an access token lives), and the CSRF token its forms carry.
-use actix_web::{HttpRequest, cookie::Cookie, cookie::SameSite, cookie::time::Duration};
+use actix_web::{HttpRequest, cookie::Cookie, cookie::SameSite};
 use chrono::Utc;
 use entity::{membership, refresh_token};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -78,7 +78,7 @@ fn form_cookie(state: &AppState, nonce: String) -> Cookie<'static> {
     Cookie::build(FORM_COOKIE, nonce)
         .path("/")
         .http_only(true)
-        .secure(state.config.public_url_scheme == crate::config::UrlScheme::Https)
+        .secure(browser::secure(&state.config))
         .same_site(SameSite::Lax)
         .finish()
 }
@@ -120,13 +120,7 @@ async fn renew(req: &HttpRequest, state: &AppState) -> Option<(SignedIn, Cookie<
     };
     let tenant_id = town.map(|(id, _)| id);
     let (token, _) = state.jwt.issue(row.user_id, tenant_id, role, Some(row.family_id)).ok()?;
-    let cookie = Cookie::build(browser::access_cookie_name(&state.config), token)
-        .path("/")
-        .http_only(true)
-        .secure(state.config.public_url_scheme == crate::config::UrlScheme::Https)
-        .same_site(SameSite::Lax)
-        .max_age(Duration::seconds(ACCESS_TOKEN_SECONDS))
-        .finish();
+    let cookie = browser::access_cookie(&state.config, &token, ACCESS_TOKEN_SECONDS);
     let principal = Principal { user_id: row.user_id, tenant_id, role };
     Some((SignedIn { principal, sid: row.family_id }, cookie))
 }
