@@ -21,7 +21,10 @@ mod m20261127_000016_mail_quotas;
 mod m20261127_000017_town_branding;
 mod m20261127_000018_mail_language;
 mod m20261128_000019_town_pages;
+mod m20261207_000020_row_level_security;
 mod schema_util;
+
+pub use m20261207_000020_row_level_security::TOWN_TABLES;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -49,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000017_town_branding::Migration),
             Box::new(m20261127_000018_mail_language::Migration),
             Box::new(m20261128_000019_town_pages::Migration),
+            Box::new(m20261207_000020_row_level_security::Migration),
         ]
     }
 }

@@ -27,6 +27,7 @@ mod proposals;
 mod query_counts;
 mod questionnaires;
 mod results;
+mod row_security;
 mod security_headers;
 mod support;
 mod tenant_scope;

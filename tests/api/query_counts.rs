@@ -26,10 +26,16 @@ async fn queries_so_far(app: &TestApp) -> u64 {
 async fn queries_for(app: &TestApp, host: &str, path: &str, token: &str) -> u64 {
     let (status, body) = send(app.get(host, path).bearer_auth(token)).await;
     assert_eq!(status, StatusCode::OK, "{path}: {body}");
-    let before = queries_so_far(app).await;
-    let (status, _) = send(app.get(host, path).bearer_auth(token)).await;
-    assert_eq!(status, StatusCode::OK);
-    queries_so_far(app).await - before
+    // The fewest of two runs: the host's cached resolution (10 s) may lapse
+    // during one of them and add its lookup, on a slow machine.
+    let mut fewest = u64::MAX;
+    for _ in 0..2 {
+        let before = queries_so_far(app).await;
+        let (status, _) = send(app.get(host, path).bearer_auth(token)).await;
+        assert_eq!(status, StatusCode::OK);
+        fewest = fewest.min(queries_so_far(app).await - before);
+    }
+    fewest
 }
 
 struct Town {

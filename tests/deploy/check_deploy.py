@@ -107,6 +107,7 @@ def assert_release(docs, label, pvd):
               all(r.get("name") == "participation-secrets" and r.get("key") == k for k, r in refs.items()), refs)
         mounts = {m["mountPath"] for m in c["volumeMounts"]}
         check(f"{label}: {name} mounts the JWT keys", "/etc/participation/jwt" in mounts)
+        check(f"{label}: {name} never gets the schema owner's URL", "MIGRATION_DATABASE_URL" not in env)
     jobs = by_kind(docs, "Job")
     migrate = jobs.get("participation-migrate")
     check(f"{label}: migrations run as a Job", migrate is not None)
@@ -114,6 +115,13 @@ def assert_release(docs, label, pvd):
     check(f"{label}: the migration Job is a pre-install and pre-upgrade hook", hooks == "pre-install,pre-upgrade", hooks)
     check(f"{label}: the Job runs `participation migrate`",
           containers(migrate)[0]["command"] == ["/usr/local/bin/participation"] and containers(migrate)[0]["args"] == ["migrate"])
+    job_env = {e["name"]: e for e in containers(migrate)[0].get("env", [])}
+    owner = job_env.get("MIGRATION_DATABASE_URL", {}).get("valueFrom", {}).get("secretKeyRef", {})
+    if pvd:
+        check(f"{label}: the Job migrates as the schema owner, from the named Secret",
+              owner == {"name": "participation-secrets", "key": "MIGRATION_DATABASE_URL"}, owner)
+    else:
+        check(f"{label}: without an owner's URL the Job migrates as DATABASE_URL", not owner, owner)
     ingress = by_kind(docs, "Ingress")["participation"]
     hosts = [r["host"] for r in ingress["spec"]["rules"]]
     domain = "participation.petitesvillesdedemain.example.fr" if pvd else "participation.example.fr"

@@ -27,6 +27,9 @@ PG = urllib.parse.urlsplit(os.environ.get("E2E_DATABASE_URL", "postgres://postgr
 PG = f"{PG.scheme}://{PG.netloc}"
 REDIS = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379")
 DOMAIN = "participation.test"
+# The role the platform connects as: it owns nothing and row-level security
+# binds it; migrations run as the server's user (MIGRATION_DATABASE_URL).
+APP_ROLE = "participation_app"
 steps = []
 _lock = threading.Lock()
 
@@ -119,18 +122,23 @@ def psql(db_url, sql):
 @contextmanager
 def platform(extra_env=None, log=None):
     """Yields (api, inbox, env, db_url) for a `participation serve` on a fresh
-    database; everything is torn down afterwards. `log`: a file the server's
+    database, connected as APP_ROLE (db_url: the owner's, for checks);
+    everything is torn down afterwards. `log`: a file the server's
     output goes to (none: dropped)."""
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     name = f"e2e_{uuid.uuid4().hex}"
     psql(f"{PG}/postgres", f'CREATE DATABASE "{name}"')
+    psql(f"{PG}/postgres", f"DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS; "
+                           "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$")
     db_url = f"{PG}/{name}"
+    netloc = urllib.parse.urlsplit(PG).netloc.rsplit("@", 1)[-1]
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
-        "DATABASE_URL": f"{db_url}?sslmode=disable",
+        "DATABASE_URL": f"postgres://{APP_ROLE}@{netloc}/{name}?sslmode=disable",
+        "MIGRATION_DATABASE_URL": f"{db_url}?sslmode=disable",
         "REDIS_URL": REDIS,
         "REDIS_KEY_PREFIX": f"e2e-{uuid.uuid4().hex}",
         "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",

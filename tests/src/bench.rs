@@ -39,17 +39,17 @@ impl BenchWorld {
         let sink = SmtpSink::start_counting().await;
         let mut env = HashMap::from([
             ("DATA_DIR", database.data_dir().display().to_string()),
-            ("DATABASE_URL", database.url().to_owned()),
             ("SMTP_URL", sink.url()),
             ("MAIL_RATE_PER_SECOND", "0".to_owned()),
         ]);
+        env.extend(database.settings());
         let redis = std::env::var("TEST_REDIS_URL").ok();
         if let Some(url) = &redis {
             env.insert("REDIS_URL", url.clone());
         }
         let config = Arc::new(Config::from_lookup(|k| env.get(k).cloned()).expect("config"));
         let mut db = common::db::connect(&config).await.expect("database");
-        common::db::migrate(&db).await.expect("migrations");
+        common::db::prepare_schema(&config, &db).await.expect("migrations");
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |_| {

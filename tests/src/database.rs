@@ -4,6 +4,10 @@ use std::path::Path;
 use sea_orm::{ConnectionTrait, Database};
 use tempfile::TempDir;
 
+/// The role the app connects as on PostgreSQL: it owns nothing and row-level
+/// security binds it, as in production; migrations run as the server's user.
+pub const APP_ROLE: &str = "participation_app";
+
 /// A database made for one test (and the data folder beside it).
 pub struct TestDatabase {
     url: String,
@@ -24,9 +28,17 @@ impl TestDatabase {
                     .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                     .await
                     .expect("create test database");
+                // Tests create it side by side: the loser of the race finds it made.
+                admin
+                    .execute_unprepared(&format!(
+                        "DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS; \
+                         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+                    ))
+                    .await
+                    .expect("create the app's role");
                 admin.close().await.ok();
                 TestDatabase {
-                    url: with_database(&admin_url, &name),
+                    url: with_user(&with_database(&admin_url, &name), APP_ROLE),
                     data_dir,
                     postgres: Some((admin_url, name)),
                 }
@@ -38,9 +50,19 @@ impl TestDatabase {
         }
     }
 
-    /// Its connection URL.
+    /// Its connection URL, as the app's role on PostgreSQL.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The settings that open it: `DATABASE_URL` and, on PostgreSQL, the
+    /// owner's `MIGRATION_DATABASE_URL`.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        let mut settings = vec![("DATABASE_URL", self.url.clone())];
+        if let Some((admin_url, name)) = &self.postgres {
+            settings.push(("MIGRATION_DATABASE_URL", with_database(admin_url, name)));
+        }
+        settings
     }
 
     /// The app's `DATA_DIR`.
@@ -65,6 +87,15 @@ pub fn with_database(url: &str, name: &str) -> String {
         out.push_str(q);
     }
     out
+}
+
+/// `postgres://u@h/db` with the user `u` replaced by `user` (no password: trust on loopback).
+pub fn with_user(url: &str, user: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[scheme_end..];
+    let host_start = rest.find('/').map_or(rest.len(), |i| i);
+    let host = rest[..host_start].rsplit_once('@').map_or(&rest[..host_start], |(_, h)| h);
+    format!("{}{user}@{host}{}", &url[..scheme_end], &rest[host_start..])
 }
 
 impl Drop for TestDatabase {

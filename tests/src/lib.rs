@@ -29,7 +29,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     stop: StopHandle,
     // Dropped after the server is stopped (field order).
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 /// Starts the platform with every service.
@@ -59,7 +59,6 @@ async fn spawn(extra: Vec<ServiceSpec>, settings: &[(&'static str, String)], bac
         ("METRICS_ADDR", "127.0.0.1:0".into()),
         ("PLATFORM_DOMAIN", PLATFORM_DOMAIN.into()),
         ("DATA_DIR", database.data_dir().display().to_string()),
-        ("DATABASE_URL", database.url().to_owned()),
         // Cheap hashes: the suite logs in hundreds of times on debug builds.
         ("ARGON2_MEMORY_KIB", "256".into()),
         ("ARGON2_ITERATIONS", "1".into()),
@@ -69,6 +68,7 @@ async fn spawn(extra: Vec<ServiceSpec>, settings: &[(&'static str, String)], bac
         // Each test's keys apart from every other's.
         env.insert("REDIS_KEY_PREFIX", format!("test-{}", Uuid::new_v4().simple()));
     }
+    env.extend(database.settings());
     env.extend(settings.iter().cloned());
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test configuration");
     let mut services = platform::services();
@@ -84,7 +84,7 @@ async fn spawn(extra: Vec<ServiceSpec>, settings: &[(&'static str, String)], bac
     tokio::spawn(app.run_until_stopped());
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let test_app = TestApp { address, metrics_address, state, client, stop, _database: database };
+    let test_app = TestApp { address, metrics_address, state, client, stop, database };
     test_app.wait_until_healthy().await;
     test_app
 }
@@ -93,6 +93,14 @@ impl TestApp {
     /// The database the app runs on.
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
+    }
+
+    /// A connection as the schema's owner (on SQLite, the app's own).
+    pub async fn owner_db(&self) -> DatabaseConnection {
+        match self.database.settings().into_iter().find(|(k, _)| *k == "MIGRATION_DATABASE_URL") {
+            Some((_, url)) => sea_orm::Database::connect(url).await.expect("owner connection"),
+            None => self.db().clone(),
+        }
     }
 
     /// A request to `path` as if sent to `host`.

@@ -57,7 +57,5 @@ pub async fn record_notice(
         "recipients": [to],
         "mail": { "template": "notice", "params": { "subject": subject, "body": body } },
     });
-    let key = Uuid::new_v4().to_string();
-    outbox::record(conn, None, NewEvent { kind: "platform.notice".into(), payload, idempotency_key: key })
-        .await
+    outbox::record_once(conn, None, "platform.notice", payload).await
 }

@@ -119,7 +119,7 @@ async fn serve(config: Config, name: &str, services: Vec<ServiceSpec>) -> anyhow
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
     let db = db::connect(&config).await?;
-    db::migrate(&db).await.context("cannot apply the database migrations")?;
+    db::prepare_schema(&config, &db).await?;
     tracing::info!("migrations applied");
     Ok(())
 }

@@ -72,6 +72,8 @@ pub struct Config {
     pub public_url_scheme: UrlScheme,
     pub database_url: SecretUrl,
     pub database_kind: DatabaseKind,
+    /// The schema owner's URL: migrations run with it, and the role of `database_url` owns nothing.
+    pub migration_database_url: Option<SecretUrl>,
     /// Most connections this process opens to the database.
     pub database_pool_size: u32,
     pub redis_url: Option<SecretUrl>,
@@ -134,11 +136,24 @@ impl Config {
         };
         let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".into()));
         let (database_url, database_kind) = match get("DATABASE_URL") {
-            Some(url) => database_url(url.trim())?,
+            Some(url) => parse_database_url(url.trim())?,
             None => (
                 SecretUrl(format!("sqlite://{}/participation.db?mode=rwc", data_dir.display())),
                 DatabaseKind::Sqlite,
             ),
+        };
+        let migration_database_url = match get("MIGRATION_DATABASE_URL") {
+            None => None,
+            Some(url) => match parse_database_url(url.trim()) {
+                Ok((url, DatabaseKind::Postgres)) if database_kind == DatabaseKind::Postgres => Some(url),
+                _ => {
+                    return Err(invalid(
+                        "MIGRATION_DATABASE_URL",
+                        "expected postgres://… beside a PostgreSQL DATABASE_URL (the value is not shown: it may hold a password)"
+                            .into(),
+                    ));
+                }
+            },
         };
         let redis_url = get("REDIS_URL")
             .map(|u| url_with_scheme("REDIS_URL", u.trim(), &["redis", "rediss"]))
@@ -204,6 +219,7 @@ impl Config {
             public_url_scheme,
             database_url,
             database_kind,
+            migration_database_url,
             redis_url,
             smtp_url,
             smtp_ca_file: get("SMTP_CA_FILE").map(|p| PathBuf::from(p.trim())),
@@ -218,7 +234,7 @@ fn invalid(var: &'static str, reason: String) -> ConfigError {
     ConfigError { var, reason }
 }
 
-fn database_url(url: &str) -> Result<(SecretUrl, DatabaseKind), ConfigError> {
+fn parse_database_url(url: &str) -> Result<(SecretUrl, DatabaseKind), ConfigError> {
     let kind = match url.split_once("://").map(|(s, _)| s) {
         Some("sqlite") => DatabaseKind::Sqlite,
         Some("postgres" | "postgresql") => DatabaseKind::Postgres,

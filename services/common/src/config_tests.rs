@@ -43,6 +43,8 @@ fn each_bad_value_names_its_variable() {
         ("MAIL_VISIBILITY_TIMEOUT", "0"),
         ("ANNOUNCEMENTS_PER_DAY", "many"),
         ("DATABASE_POOL_SIZE", "0"),
+        // The owner's URL only makes sense beside a PostgreSQL DATABASE_URL.
+        ("MIGRATION_DATABASE_URL", "postgres://owner@db/x"),
     ] {
         let err = load(&[(var, value)]).unwrap_err();
         assert_eq!(err.var, var, "{var}={value}");
@@ -69,6 +71,19 @@ fn production_values_are_read() {
     assert_eq!(c.database_pool_size, 20, "PostgreSQL's default pool");
     let sized = load(&[("DATABASE_URL", "postgres://db/x"), ("DATABASE_POOL_SIZE", "10")]).unwrap();
     assert_eq!(sized.database_pool_size, 10);
+    assert!(c.migration_database_url.is_none());
+    let owned = load(&[
+        ("DATABASE_URL", "postgres://app@db/x"),
+        ("MIGRATION_DATABASE_URL", "postgres://owner:0wn3r@db/x"),
+    ])
+    .unwrap();
+    assert_eq!(
+        owned.migration_database_url.as_ref().map(|u| u.expose()),
+        Some("postgres://owner:0wn3r@db/x")
+    );
+    assert!(!format!("{owned:?}").contains("0wn3r"));
+    let wrong = load(&[("DATABASE_URL", "postgres://app@db/x"), ("MIGRATION_DATABASE_URL", "sqlite://x.db")]);
+    assert_eq!(wrong.unwrap_err().var, "MIGRATION_DATABASE_URL");
 }
 
 #[test]

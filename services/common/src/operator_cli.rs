@@ -1,6 +1,6 @@
 //! `participation operator create --email E`: an operator account without a
 //! password, and a one-time link to choose it. No default password exists.
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::{Duration, Utc};
 use entity::user;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
@@ -22,7 +22,7 @@ const SETUP_TTL: Duration = Duration::hours(24);
 pub async fn create_operator(config: &Config, email: &str) -> anyhow::Result<String> {
     let Ok(email) = Email::parse(email) else { bail!("{email:?} is not an e-mail address") };
     let db = db::connect(config).await?;
-    db::migrate(&db).await.context("cannot apply the database migrations")?;
+    db::prepare_schema(config, &db).await?;
     let key = SigningKey::load_or_create(config)?;
     let txn = db.begin().await?;
     let existing = user::Entity::find()

@@ -33,30 +33,14 @@ pub async fn record(
     tenant: Option<TenantScope>,
     event: NewEvent,
 ) -> Result<Uuid, DbErr> {
-    let tenant_id = tenant.map(|t| t.tenant_id());
-    // Keys are per town, so two towns cannot collide on the same key.
-    let key = format!(
-        "{}/{}",
-        tenant_id.map_or_else(|| "platform".to_owned(), |t| t.to_string()),
-        event.idempotency_key
-    );
-    let row = outbox::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        tenant_id: Set(tenant_id),
-        kind: Set(event.kind),
-        payload: Set(event.payload),
-        idempotency_key: Set(key.clone()),
-        created_at: Set(Utc::now()),
-        relayed_at: Set(None),
-        processed_at: Set(None),
-    };
-    outbox::Entity::insert(row)
+    let (id, key, row) = new_row(tenant, event);
+    let inserted = outbox::Entity::insert(row)
         .on_conflict(OnConflict::column(outbox::Column::IdempotencyKey).do_nothing().to_owned())
         .exec_without_returning(conn)
         .await?;
-    if conn.get_database_backend() == DbBackend::Postgres {
-        // Delivered when (and only if) the caller's transaction commits.
-        conn.execute_unprepared(&format!("NOTIFY {COMMITTED_CHANNEL}")).await?;
+    wake_relay(conn).await?;
+    if inserted == 1 {
+        return Ok(id);
     }
     outbox::Entity::find()
         .select_only()
@@ -66,4 +50,50 @@ pub async fn record(
         .one(conn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("outbox event just recorded".into()))
+}
+
+/// Records an event that happens once by nature (a notice), under a key of its
+/// own. A plain insert: a town's request may post it for the platform (`None`)
+/// though row-level security will not let it read the row back.
+pub async fn record_once(
+    conn: &impl ConnectionTrait,
+    tenant: Option<TenantScope>,
+    kind: &str,
+    payload: Value,
+) -> Result<Uuid, DbErr> {
+    let event = NewEvent { kind: kind.to_owned(), payload, idempotency_key: Uuid::new_v4().to_string() };
+    let (id, _, row) = new_row(tenant, event);
+    outbox::Entity::insert(row).exec_without_returning(conn).await?;
+    wake_relay(conn).await?;
+    Ok(id)
+}
+
+fn new_row(tenant: Option<TenantScope>, event: NewEvent) -> (Uuid, String, outbox::ActiveModel) {
+    let tenant_id = tenant.map(|t| t.tenant_id());
+    // Keys are per town, so two towns cannot collide on the same key.
+    let key = format!(
+        "{}/{}",
+        tenant_id.map_or_else(|| "platform".to_owned(), |t| t.to_string()),
+        event.idempotency_key
+    );
+    let id = Uuid::new_v4();
+    let row = outbox::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(tenant_id),
+        kind: Set(event.kind),
+        payload: Set(event.payload),
+        idempotency_key: Set(key.clone()),
+        created_at: Set(Utc::now()),
+        relayed_at: Set(None),
+        processed_at: Set(None),
+    };
+    (id, key, row)
+}
+
+async fn wake_relay(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        // Delivered when (and only if) the caller's transaction commits.
+        conn.execute_unprepared(&format!("NOTIFY {COMMITTED_CHANNEL}")).await?;
+    }
+    Ok(())
 }

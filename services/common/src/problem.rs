@@ -74,8 +74,15 @@ impl Problem {
         ))
     }
 
-    /// 500 `internal`; the cause goes to the log, never to the client.
-    pub fn internal(cause: impl fmt::Debug) -> Self {
+    /// 500 `internal`; the cause goes to the log, never to the client. A
+    /// database that cannot be reached is a 503, whichever way it got here.
+    pub fn internal<E: fmt::Debug + 'static>(cause: E) -> Self {
+        let unreachable = (&cause as &dyn std::any::Any)
+            .downcast_ref::<sea_orm::DbErr>()
+            .is_some_and(crate::db::is_connection_error);
+        if unreachable {
+            return Problem::unavailable(cause);
+        }
         tracing::error!(error = ?cause, "internal error");
         Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
     }
@@ -184,7 +191,7 @@ impl ResponseError for Problem {
 
 impl From<sea_orm::DbErr> for Problem {
     fn from(err: sea_orm::DbErr) -> Self {
-        if crate::db::is_connection_error(&err) { Problem::unavailable(err) } else { Problem::internal(err) }
+        Problem::internal(err)
     }
 }
 
@@ -216,6 +223,22 @@ fn title(code: &str, lang: Lang) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreachable_database_is_a_503_whichever_way_it_is_mapped() {
+        use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, sqlx};
+        let cut = || {
+            DbErr::Query(RuntimeErr::SqlxError(std::sync::Arc::new(sqlx::Error::Io(std::io::Error::from(
+                std::io::ErrorKind::ConnectionReset,
+            )))))
+        };
+        for err in [DbErr::ConnectionAcquire(ConnAcquireErr::Timeout), cut()] {
+            assert_eq!(Problem::internal(err).to_json(Lang::En, None)["status"], 503);
+        }
+        assert_eq!(Problem::from(cut()).to_json(Lang::En, None)["status"], 503);
+        assert_eq!(Problem::internal(DbErr::Custom("bug".into())).to_json(Lang::En, None)["status"], 500);
+        assert_eq!(Problem::internal("not a database error").to_json(Lang::En, None)["status"], 500);
+    }
 
     #[test]
     fn renders_rfc9457_members_in_both_languages() {

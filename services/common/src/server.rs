@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
 use crate::{
-    config::Config,
+    config::{Config, DatabaseKind},
     db, health, http,
     metrics::{self, Metrics},
     state::AppState,
@@ -54,7 +54,13 @@ impl Application {
     /// Connects to the database, migrates it, binds both listeners and mounts `services`.
     pub async fn build(config: Config, name: &str, services: Vec<ServiceSpec>) -> anyhow::Result<Self> {
         let mut db = db::connect(&config).await?;
-        db::migrate(&db).await.context("cannot apply the database migrations")?;
+        db::prepare_schema(&config, &db).await?;
+        if config.database_kind == DatabaseKind::Postgres && !db::row_security_binds(&db).await? {
+            tracing::warn!(
+                "the database role of DATABASE_URL bypasses row-level security (a superuser or BYPASSRLS): \
+                 towns are kept apart by the code alone"
+            );
+        }
         let redis = match &config.redis_url {
             Some(url) => Some(connect_redis(url.expose()).await?),
             None => None,

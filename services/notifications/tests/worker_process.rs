@@ -60,10 +60,9 @@ async fn a_killed_worker_and_a_flushed_redis_lose_no_mail() {
     let sink = smtp::SmtpSink::start().await;
     let prefix = format!("test-kill-{}", uuid::Uuid::new_v4().simple());
     let redis_url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let env: HashMap<&str, String> = HashMap::from([
+    let mut env: HashMap<&str, String> = HashMap::from([
         ("PATH", std::env::var("PATH").unwrap_or_default()),
         ("DATA_DIR", database.data_dir().display().to_string()),
-        ("DATABASE_URL", database.url().to_owned()),
         ("REDIS_URL", redis_url.clone()),
         ("REDIS_KEY_PREFIX", prefix.clone()),
         ("SMTP_URL", sink.url()),
@@ -72,9 +71,10 @@ async fn a_killed_worker_and_a_flushed_redis_lose_no_mail() {
         ("MAIL_RATE_PER_SECOND", "400".into()),
         ("MAIL_VISIBILITY_TIMEOUT", "2".into()),
     ]);
+    env.extend(database.settings());
     let config = common::config::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
     let db = common::db::connect(&config).await.unwrap();
-    common::db::migrate(&db).await.unwrap();
+    common::db::prepare_schema(&config, &db).await.unwrap();
 
     let recipients: Vec<String> = (0..RECIPIENTS).map(|i| format!("habitant{i}@example.fr")).collect();
     let txn = db.begin().await.unwrap();

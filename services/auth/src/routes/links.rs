@@ -62,11 +62,13 @@ async fn mail_link(
     let Ok(email) = Email::parse(email) else { return Ok(()) };
     let (lang, host) = lang_and_host(req);
     let state = state.clone();
-    actix_web::rt::spawn(async move {
+    // The task outlives the request: it carries the request's row access along.
+    let access = common::tenancy::RowAccess::current();
+    actix_web::rt::spawn(access.run(async move {
         if let Err(e) = record_link(&state, realm, &email, purpose, ttl, lang, &host).await {
             tracing::error!(error = ?e, purpose = purpose.as_str(), "could not record a mailed link");
         }
-    });
+    }));
     Ok(())
 }
 

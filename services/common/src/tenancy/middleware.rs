@@ -8,7 +8,7 @@ use actix_web::{
     web,
 };
 
-use super::Site;
+use super::{RowAccess, Site};
 use crate::{health, i18n::Text, problem::Problem, state::AppState};
 
 /// Resolves the Host header into a [`Site`] stored in the request's extensions;
@@ -27,11 +27,15 @@ pub async fn resolve_site(
     let host = request_host(&req);
     match state.resolver.resolve(&host).await {
         Ok(site) => {
-            if let Site::Town(town) = &site {
-                tracing::Span::current().record("tenant_id", tracing::field::display(town.id));
-            }
+            let access = match &site {
+                Site::Town(town) => {
+                    tracing::Span::current().record("tenant_id", tracing::field::display(town.id));
+                    RowAccess::Town(town.id)
+                }
+                Site::Platform => RowAccess::AllTowns,
+            };
             req.extensions_mut().insert(site);
-            next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+            access.run(next.call(req)).await.map(ServiceResponse::map_into_boxed_body)
         }
         // Browsers get the shared error page (the outer layer renders it in
         // their language); everyone is told when to come back.

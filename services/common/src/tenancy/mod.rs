@@ -3,11 +3,14 @@ mod extract;
 mod host;
 mod middleware;
 mod resolver;
+mod row_access;
 mod scope;
 
 pub use host::HostName;
 pub use middleware::resolve_site;
 pub use resolver::{SiteResolver, TownStatus};
+pub use row_access::RowAccess;
+pub(crate) use row_access::bind as bind_row_access;
 pub use scope::{ScopedTxn, TenantScope};
 
 use uuid::Uuid;
