@@ -97,3 +97,29 @@ async fn the_openapi_document_describes_the_routes() {
     }
     let _ = TestApp::town_host("ville");
 }
+
+#[tokio::test]
+async fn every_api_operation_documents_its_errors_as_problem_json() {
+    let app = spawn().await;
+    let doc: Value =
+        app.get(PLATFORM_DOMAIN, "/api/v1/openapi.json").send().await.unwrap().json().await.unwrap();
+    let problem = &doc["components"]["schemas"]["Problem"];
+    assert_eq!(problem["required"], serde_json::json!(["type", "title", "status", "code"]), "{problem}");
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if status == "default" || status.starts_with('4') || status.starts_with('5') {
+                    let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
+                    assert_eq!(schema, "#/components/schemas/Problem", "{method} {path} {status}");
+                }
+            }
+            assert!(operation["responses"].get("default").is_some(), "{method} {path}: no default");
+        }
+    }
+    assert!(operations > 60, "{operations} operations");
+}

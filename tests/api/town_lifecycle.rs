@@ -291,3 +291,22 @@ async fn a_rejected_request_tells_its_contact_why() {
         send(app.post(PLATFORM_DOMAIN, "/api/v1/signup").json(&signup_body("28191", "hanches-mairie"))).await;
     assert_eq!(status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn the_town_list_refuses_an_offset_the_database_cannot_take() {
+    let (app, _sink, operator) = platform_with_operator().await;
+    let list = |offset: &str| {
+        app.get(PLATFORM_DOMAIN, &format!("/api/v1/operator/tenants?offset={offset}")).bearer_auth(&operator)
+    };
+    // 2^63 once made the database driver panic and the connection drop.
+    for offset in ["9223372036854775808", "18446744073709551615", "1000001"] {
+        let (status, body) = send(list(offset)).await;
+        assert_eq!(
+            (status, body["errors"][0]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("offset")),
+            "{body}"
+        );
+    }
+    let (status, body) = send(list("1000000")).await;
+    assert_eq!((status, body), (StatusCode::OK, json!([])));
+}

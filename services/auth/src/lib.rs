@@ -35,7 +35,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The service's part of the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    common::openapi::document_problems(&mut doc);
+    doc
 }
 
 #[derive(OpenApi)]

@@ -11,6 +11,7 @@ pub mod http;
 pub mod i18n;
 pub mod markdown;
 pub mod metrics;
+pub mod openapi;
 pub mod operator_cli;
 pub mod outbox;
 pub mod page;

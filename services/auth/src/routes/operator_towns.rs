@@ -9,6 +9,7 @@ use common::{
         one_time::{NewOneTime, Purpose, issue},
     },
     i18n::{Lang, Text},
+    paging::MAX_OFFSET,
     problem::FieldError,
     tenancy::PlatformHost,
 };
@@ -41,6 +42,7 @@ pub struct ListParams {
     status: Option<String>,
     /// 1 to 200, default 50.
     limit: Option<u64>,
+    /// 0 to 1,000,000.
     offset: Option<u64>,
 }
 
@@ -98,19 +100,26 @@ pub async fn list(
 ) -> Result<HttpResponse, Problem> {
     operator(&req, &principal, &state).await?;
     let status = params.status.as_deref().filter(|s| !s.is_empty());
+    let mut errors = Vec::new();
     if status.is_some_and(|s| !STATUSES.contains(&s)) {
-        return Err(Problem::validation(vec![FieldError::new(
+        errors.push(FieldError::new(
             "status",
             Text::fixed(
                 "pending_email, pending_review, active, suspended ou rejected.",
                 "pending_email, pending_review, active, suspended or rejected.",
             ),
-        )]));
+        ));
+    }
+    // The database takes offsets as signed 64-bit numbers: a larger one must not reach it.
+    let offset = params.offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        errors.push(FieldError::new("offset", Text::fixed("De 0 à 1 000 000.", "From 0 to 1,000,000.")));
+    }
+    if !errors.is_empty() {
+        return Err(Problem::validation(errors));
     }
     let limit = params.limit.unwrap_or(50).clamp(1, 200);
-    let rows = towns::list_with_usage(&state.db, status, limit, params.offset.unwrap_or(0))
-        .await
-        .map_err(Problem::internal)?;
+    let rows = towns::list_with_usage(&state.db, status, limit, offset).await.map_err(Problem::internal)?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(TownDto::from).collect::<Vec<_>>()))
 }
 
