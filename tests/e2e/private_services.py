@@ -169,6 +169,31 @@ def clone_subscribers(db_url, host_slug, model_email, n, prefix="abonne"):
                             f"AND s.email LIKE '{prefix}%'"))
 
 
+def announce_to_many(api, inbox, host, admin, db_url, counter, size, subject, share):
+    """One subscriber confirms through the API and is copied `size` times in
+    SQL; the admin announces `subject`. Returns (sent_at, mails counted) once
+    `share` of the copies got theirs (or two minutes passed)."""
+    from harness import step
+    model = "modele@example.fr"
+    s, _ = api.call("POST", host, "/api/v1/subscriptions", {"email": model, "page": "/"})
+    s2, _ = api.call("POST", host, "/api/v1/subscriptions/confirm",
+                     {"token": inbox.link(model, "/subscriptions/confirm")})
+    step("a subscriber subscribes and confirms through the API", s == 202 and s2 == 200, (s, s2))
+    t = time.time()
+    n = clone_subscribers(db_url, host.split(".", 1)[0], model, size)
+    step(f"{n} confirmed subscribers copied from it in SQL ({time.time() - t:.1f} s)", n == size, n)
+    sent_at = time.time()
+    s, _ = api.call("POST", host, "/api/v1/admin/announcements",
+                    {"subject": subject, "body": "Le conseil municipal se réunit jeudi."}, token=admin)
+    step("the announcement is accepted", s == 202, s)
+    while counter.distinct("abonne") < size * share and time.time() < sent_at + 120:
+        time.sleep(0.01)
+    before = counter.distinct("abonne")
+    step(f"a share of the mails went out first ({before} in {time.time() - sent_at:.1f} s)",
+         before >= size * share, before)
+    return sent_at, before
+
+
 class MailCounter:
     """An aiosmtpd handler that only counts: recipients of mails whose subject
     holds `subject` (bytes compared, no parsing: cheap at thousands a second),

@@ -36,7 +36,7 @@ from aiosmtpd.controller import Controller
 import harness
 from consultations import open_town
 from harness import Inbox, free_port, operator_token, platform, psql, step
-from private_services import MailCounter, PrivateRedis, clone_subscribers, statuses_by
+from private_services import MailCounter, PrivateRedis, announce_to_many, statuses_by
 
 SIZE = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
 KILL_AT = 1 / 3
@@ -61,25 +61,7 @@ def main():
         with platform(settings, log=log) as (api, _unused, env, db_url):
             ops = operator_token(api, env)
             host, admin = open_town(api, inbox, ops, "28191", "hanches")
-            model = "modele@example.fr"
-            s, _ = api.call("POST", host, "/api/v1/subscriptions", {"email": model, "page": "/"})
-            s2, _ = api.call("POST", host, "/api/v1/subscriptions/confirm",
-                             {"token": inbox.link(model, "/subscriptions/confirm")})
-            step("a subscriber subscribes and confirms through the API", s == 202 and s2 == 200, (s, s2))
-            t = time.time()
-            n = clone_subscribers(db_url, "hanches", model, SIZE)
-            step(f"{n} confirmed subscribers copied from it in SQL ({time.time() - t:.1f} s)", n == SIZE, n)
-
-            sent_at = time.time()
-            s, _ = api.call("POST", host, "/api/v1/admin/announcements",
-                            {"subject": SUBJECT, "body": "Le conseil municipal se réunit jeudi."}, token=admin)
-            step("the announcement is accepted", s == 202, s)
-            deadline = sent_at + 120
-            while counter.distinct("abonne") < SIZE * KILL_AT and time.time() < deadline:
-                time.sleep(0.02)
-            before = counter.distinct("abonne")
-            step(f"a third of the mails went out before the kill ({before} in {time.time() - sent_at:.1f} s)",
-                 before >= SIZE * KILL_AT, before)
+            sent_at, before = announce_to_many(api, inbox, host, admin, db_url, counter, SIZE, SUBJECT, KILL_AT)
             stream_len = redis.cli("XLEN", f"{env['REDIS_KEY_PREFIX']}:jobs")
             killed_at = time.time()
             redis.kill()

@@ -45,7 +45,7 @@ import uuid
 from aiosmtpd.controller import Controller
 
 from harness import DOMAIN, REDIS, Api, Inbox, free_port, psql, step
-from private_services import (MailCounter, alive, clone_subscribers, drop_database, drop_redis_keys, fresh_database,
+from private_services import (MailCounter, alive, announce_to_many, drop_database, drop_redis_keys, fresh_database,
                               metric, statuses_by)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -147,25 +147,7 @@ def main():
         from consultations import open_town
         host, admin = open_town(api, inbox, tokens["access_token"], "28191", "hanches")
 
-        model = "modele@example.fr"
-        s, _ = news.call("POST", host, "/api/v1/subscriptions", {"email": model, "page": "/"})
-        s2, _ = news.call("POST", host, "/api/v1/subscriptions/confirm",
-                          {"token": inbox.link(model, "/subscriptions/confirm")})
-        step("a subscriber subscribes and confirms (notifications service)", s == 202 and s2 == 200, (s, s2))
-        t = time.time()
-        n = clone_subscribers(db_url, "hanches", model, SIZE)
-        step(f"{n} confirmed subscribers copied from it in SQL ({time.time() - t:.1f} s)", n == SIZE, n)
-
-        sent_at = time.time()
-        s, _ = news.call("POST", host, "/api/v1/admin/announcements",
-                         {"subject": SUBJECT, "body": "Le conseil municipal se réunit jeudi."}, token=admin)
-        step("the announcement is accepted", s == 202, s)
-        deadline = sent_at + 120
-        while counter.distinct("abonne") < SIZE * KILL_AT and time.time() < deadline:
-            time.sleep(0.01)
-        before = counter.distinct("abonne")
-        step(f"a third of the mails went out before the kill ({before} in {time.time() - sent_at:.1f} s)",
-             before >= SIZE * KILL_AT, before)
+        sent_at, before = announce_to_many(news, inbox, host, admin, db_url, counter, SIZE, SUBJECT, KILL_AT)
         by_first = metric(worker1.metrics, "mail_deliveries_total", 'status="sent"')
         killed_at = time.time()
         os.kill(worker1.proc.pid, signal.SIGKILL)
