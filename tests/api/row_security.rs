@@ -5,10 +5,12 @@ use actix_web::{HttpResponse, web};
 use common::{Problem, TenantScope};
 use participation_tests::{TestApp, spawn_app_with, test_routes};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, QueryResult, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, QueryResult, Statement, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use crate::tenant_scope::user;
 
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/_test/unscoped/users", web::get().to(every_user))
@@ -35,20 +37,6 @@ async fn add_user_to(state: web::Data<common::AppState>, town: web::Path<Uuid>) 
     match user(*town, "intrus@example.fr").insert(&state.db).await {
         Ok(_) => HttpResponse::Created().finish(),
         Err(e) => HttpResponse::Conflict().body(e.to_string()),
-    }
-}
-
-fn user(tenant: Uuid, email: &str) -> entity::user::ActiveModel {
-    let now = chrono::Utc::now();
-    entity::user::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        tenant_id: Set(Some(tenant)),
-        email: Set(email.into()),
-        password_hash: Set(None),
-        display_name: Set(email.into()),
-        email_verified_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
     }
 }
 

@@ -5,7 +5,8 @@ use uuid::Uuid;
 
 use crate::support::spawn;
 
-fn user(tenant: Uuid, email: &str) -> entity::user::ActiveModel {
+/// A town's account, not yet verified, to insert directly.
+pub(crate) fn user(tenant: Uuid, email: &str) -> entity::user::ActiveModel {
     let now = chrono::Utc::now();
     entity::user::ActiveModel {
         id: Set(Uuid::new_v4()),
