@@ -115,3 +115,35 @@ async fn set_status(app: &TestApp, id: uuid::Uuid, status: &str) {
         .unwrap();
     app.state.resolver.invalidate_all();
 }
+
+/// Another process (here: a plain connection) suspends a town and says so on
+/// `towns_changed`: this process forgets its cached host at once, not after
+/// the cache's five minutes.
+#[tokio::test]
+async fn a_change_told_by_another_process_empties_the_host_cache() {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let app = spawn().await;
+    if app.db().get_database_backend() != DbBackend::Postgres {
+        return; // One process on SQLite: its own changes empty its cache.
+    }
+    let id = app.create_town("ailleurs", "63338", "active").await;
+    let host = TestApp::town_host("ailleurs");
+    assert_eq!(site_of(&app, &host).await.status(), 200);
+    let other = app.owner_db().await;
+    other
+        .execute_unprepared(&format!("UPDATE tenants SET status = 'suspended' WHERE id = '{id}'"))
+        .await
+        .unwrap();
+    // Without the notice the cached answer stands.
+    assert_eq!(site_of(&app, &host).await.status(), 200);
+    other.execute_unprepared("NOTIFY towns_changed").await.unwrap();
+    let mut status = 200;
+    for _ in 0..50 {
+        status = site_of(&app, &host).await.status().as_u16();
+        if status == 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(status, 503);
+}

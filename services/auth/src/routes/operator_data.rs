@@ -85,6 +85,6 @@ pub async fn delete(
     };
     audit::record(&txn, &actor, entry).await.map_err(Problem::internal)?;
     txn.commit().await.map_err(Problem::internal)?;
-    state.resolver.invalidate_all();
+    state.resolver.forget_everywhere().await;
     Ok(HttpResponse::NoContent().finish())
 }

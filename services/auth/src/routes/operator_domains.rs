@@ -74,6 +74,6 @@ pub async fn add_domain(
     };
     audit::record(&txn, &actor, entry).await.map_err(Problem::internal)?;
     txn.commit().await.map_err(Problem::internal)?;
-    state.resolver.invalidate_all();
+    state.resolver.forget_everywhere().await;
     Ok(HttpResponse::Created().json(serde_json::json!({ "tenant_id": id, "domain": domain })))
 }

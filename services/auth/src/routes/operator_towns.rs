@@ -153,7 +153,7 @@ where
     };
     audit::record(&txn, &actor, entry).await.map_err(Problem::internal)?;
     txn.commit().await.map_err(Problem::internal)?;
-    state.resolver.invalidate_all();
+    state.resolver.forget_everywhere().await;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "id": town.id, "status": town.status })))
 }
 

@@ -150,7 +150,7 @@ pub async fn put(
     audit::record(&txn, &actor, entry).await.map_err(Problem::internal)?;
     txn.commit().await.map_err(Problem::internal)?;
     // The name is part of the town as every request resolves it.
-    state.resolver.invalidate_all();
+    state.resolver.forget_everywhere().await;
     Ok(HttpResponse::Ok().json(TownSettings::of(saved)))
 }
 

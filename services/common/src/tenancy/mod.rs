@@ -5,6 +5,7 @@ mod middleware;
 mod resolver;
 mod row_access;
 mod scope;
+mod town_changes;
 
 pub use host::HostName;
 pub use middleware::resolve_site;

@@ -10,8 +10,11 @@ use sea_orm::{
 use super::{HostName, Site, Town};
 use crate::problem::Problem;
 
-/// How long a resolution is trusted; status changes in this process invalidate at once.
-const TTL: Duration = Duration::from_secs(10);
+/// How long a resolution is trusted. A change to a town empties every
+/// process's cache at once (`forget_everywhere`); the lapse only bounds a
+/// notice lost while a process was reconnecting. Long, so that thousands of
+/// towns seldom visited each still resolve from memory.
+const TTL: Duration = Duration::from_secs(300);
 /// Bound on remembered hosts, including unknown ones sent by strangers.
 const CAPACITY: u64 = 100_000;
 
@@ -33,7 +36,7 @@ enum Resolved {
 #[derive(Clone)]
 pub struct SiteResolver {
     platform_domain: Arc<str>,
-    db: DatabaseConnection,
+    pub(super) db: DatabaseConnection,
     cache: Cache<String, Resolved>,
 }
 

@@ -81,6 +81,6 @@ pub async fn put(
         .await
         .map_err(Problem::internal)?;
     // The logo is part of the town as its pages resolve it.
-    state.resolver.invalidate_all();
+    state.resolver.forget_everywhere().await;
     Ok(HttpResponse::Ok().json(current(&state, &town).await?))
 }
