@@ -71,6 +71,7 @@ pub fn main_with_demo(name: &'static str, services: Vec<ServiceSpec>, demo: Opti
             return ExitCode::from(2);
         }
     };
+    crate::memory::share_allocator_arenas();
     telemetry::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

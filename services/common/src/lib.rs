@@ -10,6 +10,7 @@ pub mod health;
 pub mod http;
 pub mod i18n;
 pub mod markdown;
+pub mod memory;
 pub mod metrics;
 pub mod openapi;
 pub mod operator_cli;
