@@ -18,7 +18,7 @@ import uuid
 
 from aiosmtpd.controller import Controller
 
-from harness import DOMAIN, PG, REDIS, Api, Inbox, free_port, psql, step
+from harness import DOMAIN, PG, REDIS, Api, Inbox, alive, free_port, psql, step
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN_DIR = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "debug")
@@ -31,16 +31,6 @@ def sent_by(port):
         text = res.read().decode()
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                if line.startswith("mail_deliveries_total") and 'status="sent"' in line)
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie waiting for its parent is gone for our purposes.
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().split()[2] != "Z"
 
 
 def main():

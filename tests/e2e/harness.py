@@ -65,6 +65,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def alive(pid):
+    """Whether process `pid` still runs (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie waiting for its parent is gone for our purposes.
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split()[2] != "Z"
+
+
 def step(name, ok, detail=""):
     with _lock:
         steps.append((name, ok))

@@ -32,8 +32,8 @@ import uuid
 
 import harness
 from consultations import citizen, open_town
-from harness import DOMAIN, operator_token, platform, step
-from private_services import PrivatePostgres, alive, check, drop_redis_keys, finish, internal_errors
+from harness import DOMAIN, alive, operator_token, platform, step
+from private_services import PrivatePostgres, check, drop_redis_keys, finish, internal_errors
 
 OUTAGE = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
 CLIENTS = 8

@@ -236,15 +236,6 @@ class MailCounter:
         return sum(c for r, c in list(self.counts.items()) if r.startswith(prefix))
 
 
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().split()[2] != "Z"
-
-
 def statuses_by(db_url, table="deliveries"):
     return dict(line.split("|") for line in
                 psql(db_url, f"SELECT status, count(*) FROM {table} GROUP BY status ORDER BY 1").split("\n") if line)

@@ -44,8 +44,8 @@ import uuid
 
 from aiosmtpd.controller import Controller
 
-from harness import DOMAIN, REDIS, Api, Inbox, free_port, psql, step
-from private_services import (MailCounter, alive, announce_to_many, drop_database, drop_redis_keys, fresh_database,
+from harness import DOMAIN, REDIS, Api, Inbox, alive, free_port, psql, step
+from private_services import (MailCounter, announce_to_many, drop_database, drop_redis_keys, fresh_database,
                               metric, statuses_by)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
