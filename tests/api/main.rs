@@ -19,6 +19,7 @@ mod mail_tls;
 mod migrations;
 mod notifications;
 mod operations;
+mod page_cache;
 mod page_forms;
 mod pages;
 mod people;

@@ -65,6 +65,24 @@ async fn citizens_answer_once_and_every_answer_is_checked() {
         "two required questions unanswered: {problem}"
     );
 
+    // An address not yet verified: refused, nothing stored.
+    let unverified = json!({ "email": "pas.encore@example.fr", "password": "vélo cargo sous la pluie", "display_name": "Pas Encore" });
+    assert_eq!(send(app.post(&host, "/api/v1/auth/register").json(&unverified)).await.0, StatusCode::CREATED);
+    let (status, login) = send(app.post(&host, "/api/v1/auth/login").json(&unverified)).await;
+    assert_eq!(status, StatusCode::OK, "{login}");
+    let (status, problem) = send(
+        app.post(&host, &format!("{path}/responses"))
+            .bearer_auth(login["access_token"].as_str().unwrap())
+            .json(&good),
+    )
+    .await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::FORBIDDEN, Some("email_unverified")));
+    {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        assert_eq!(entity::response::Entity::find().count(app.db()).await.unwrap(), 0);
+        assert_eq!(entity::answer::Entity::find().count(app.db()).await.unwrap(), 0);
+    }
+
     // Fifty identical responses at once: exactly one stored, the rest 409.
     let attempts = (0..50).map(|_| {
         let req = app.post(&host, &format!("{path}/responses")).bearer_auth(&citizen).json(&good);

@@ -91,6 +91,8 @@ pub struct Config {
     pub mail_max_attempts: u32,
     /// A mail job or delivery untouched this long is taken over by another worker.
     pub mail_visibility_timeout_secs: u32,
+    /// Memory (MiB) each process may keep consultation pages' public parts in; 0: none kept.
+    pub page_cache_mb: u32,
     /// Announcements a town may send its subscribers per day (test sends to oneself not counted).
     pub announcements_per_day: u32,
     /// Key for signed links (unsubscribe); generated under `DATA_DIR` when unset.
@@ -213,6 +215,7 @@ impl Config {
             mail_max_attempts: number("MAIL_MAX_ATTEMPTS", 6, 1)?,
             mail_visibility_timeout_secs: number("MAIL_VISIBILITY_TIMEOUT", 120, 1)?,
             announcements_per_day: number("ANNOUNCEMENTS_PER_DAY", 3, 0)?,
+            page_cache_mb: number("PAGE_CACHE_MB", 64, 0)?,
             listen_addr: addr("LISTEN_ADDR", "127.0.0.1:8080")?,
             metrics_addr: addr("METRICS_ADDR", "127.0.0.1:9898")?,
             platform_domain,

@@ -42,6 +42,7 @@ fn each_bad_value_names_its_variable() {
         ("SIGNING_KEY", "short"),
         ("MAIL_VISIBILITY_TIMEOUT", "0"),
         ("ANNOUNCEMENTS_PER_DAY", "many"),
+        ("PAGE_CACHE_MB", "-1"),
         ("DATABASE_POOL_SIZE", "0"),
         // The owner's URL only makes sense beside a PostgreSQL DATABASE_URL.
         ("MIGRATION_DATABASE_URL", "postgres://owner@db/x"),
@@ -71,6 +72,8 @@ fn production_values_are_read() {
     assert_eq!(c.database_pool_size, 20, "PostgreSQL's default pool");
     let sized = load(&[("DATABASE_URL", "postgres://db/x"), ("DATABASE_POOL_SIZE", "10")]).unwrap();
     assert_eq!(sized.database_pool_size, 10);
+    assert_eq!(c.page_cache_mb, 64);
+    assert_eq!(load(&[("PAGE_CACHE_MB", "0")]).unwrap().page_cache_mb, 0, "nothing kept");
     assert!(c.migration_database_url.is_none());
     let owned = load(&[
         ("DATABASE_URL", "postgres://app@db/x"),

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod health;
 pub mod http;
 pub mod i18n;
+pub mod listen;
 pub mod markdown;
 pub mod memory;
 pub mod metrics;

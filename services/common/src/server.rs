@@ -95,6 +95,7 @@ impl Application {
         let openapi = web::Data::new(openapi_json(&services)?);
         let stop = CancellationToken::new();
         state.resolver.follow_changes(stop.clone());
+        tenancy::revisions::follow_writes(&state.db, stop.clone());
         let mut background = Vec::new();
         for service in &services {
             if let Some(start) = service.background {

@@ -34,8 +34,19 @@ pub async fn resolve_site(
                 }
                 Site::Platform => RowAccess::AllTowns,
             };
+            let town = match &site {
+                Site::Town(town) => Some(town.id),
+                Site::Platform => None,
+            };
+            let writes = !req.method().is_safe();
             req.extensions_mut().insert(site);
-            access.run(next.call(req)).await.map(ServiceResponse::map_into_boxed_body)
+            let res = access.run(next.call(req)).await?;
+            // Bad input changes nothing, so only a write that went through
+            // makes what is kept of the town's pages out of date.
+            if writes && !res.status().is_client_error() && !res.status().is_server_error() {
+                super::revisions::written(town);
+            }
+            Ok(res.map_into_boxed_body())
         }
         // Browsers get the shared error page (the outer layer renders it in
         // their language); everyone is told when to come back.

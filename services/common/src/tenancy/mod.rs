@@ -3,6 +3,7 @@ mod extract;
 mod host;
 mod middleware;
 mod resolver;
+pub mod revisions;
 mod row_access;
 mod scope;
 mod town_changes;

@@ -2,12 +2,7 @@
 //! process that made the change says so on PostgreSQL's `towns_changed`
 //! channel, and each process listens. SQLite runs as one process, so
 //! forgetting locally is enough there.
-use std::{convert::Infallible, time::Duration};
-
-use sea_orm::{
-    ConnectionTrait, DbBackend,
-    sqlx::{PgPool, postgres::PgListener},
-};
+use sea_orm::{ConnectionTrait, DbBackend};
 use tokio_util::sync::CancellationToken;
 
 use super::SiteResolver;
@@ -33,31 +28,7 @@ impl SiteResolver {
         }
         let resolver = self.clone();
         let pool = self.db.get_postgres_connection_pool().clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    Err(e) = listen(&pool, &resolver) => {
-                        tracing::warn!(error = %e, "not told of towns' changes; listening again");
-                    }
-                }
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                }
-            }
-        });
-    }
-}
-
-/// Forgets the cache at each notice until the connection fails.
-async fn listen(pool: &PgPool, resolver: &SiteResolver) -> Result<Infallible, sea_orm::sqlx::Error> {
-    let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
-    // A change may have gone by while nobody listened.
-    resolver.invalidate_all();
-    loop {
-        listener.recv().await?;
-        resolver.invalidate_all();
+        // On reconnection too: a change may have gone by while nobody listened.
+        crate::listen::follow(pool, CHANNEL, "host cache", stop, move |_| resolver.invalidate_all());
     }
 }

@@ -15,7 +15,11 @@ use super::{
     consultation::{kind_label, phase_label},
     read,
 };
-use super::{budget::Budget, ideas::Ideas};
+use super::{
+    budget::Budget,
+    ideas::Ideas,
+    public_part::{self, Comments, PublicPart},
+};
 use crate::routes::{
     budget as budget_routes, manage, proposals, questionnaire, read as read_routes, results,
 };
@@ -54,19 +58,20 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, Problem> {
     let who = v.principal().cloned();
-    let c: ConsultationView =
-        read(read_routes::get(town.clone(), who.clone(), state.clone(), web::Path::from(id)).await).await?;
-    let questions = if c.kind == "questionnaire" {
-        read(questionnaire::list(town.clone(), who.clone(), state.clone(), web::Path::from(id)).await).await?
-    } else {
-        Vec::new()
-    };
+    // Staff see drafts: their view is read every time, never kept.
+    let PublicPart { c, questions, proposals, projects, .. } =
+        public_part::read_part(town, state, &who, id, "", Comments::Skipped).await?;
     let ideas = match c.kind.as_str() {
-        "proposals" => Some(super::ideas::load(town, state, who.clone(), id, "").await?),
+        "proposals" => {
+            Some(super::ideas::with_supports(town, state, who.as_ref(), proposals, String::new()).await?)
+        }
         _ => None,
     };
     let budget = match c.kind.as_str() {
-        "budget" => Some(super::budget::load(town, state, who, id, c.budget_cents.unwrap_or(0)).await?),
+        "budget" => Some(
+            super::budget::with_ballot(town, state, who.as_ref(), id, projects, c.budget_cents.unwrap_or(0))
+                .await?,
+        ),
         _ => None,
     };
     let page = ManagePage {

@@ -16,7 +16,6 @@ use uuid::Uuid;
 use super::{
     about_the_form,
     consultation::{Forms, render},
-    read,
     results::euros,
 };
 use crate::routes::budget;
@@ -26,7 +25,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A project as the API gives it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct ProjectView {
     pub id: Uuid,
     pub title: String,
@@ -69,16 +68,15 @@ impl Budget {
     }
 }
 
-/// The projects of budget `id` and whether `who` has voted.
-pub(super) async fn load(
+/// A budget's projects, with whether `who` has voted.
+pub(super) async fn with_ballot(
     town: &Town,
     state: &web::Data<AppState>,
-    who: Option<Principal>,
+    who: Option<&Principal>,
     id: Uuid,
+    projects: Vec<ProjectView>,
     envelope_cents: i64,
 ) -> Result<Budget, Problem> {
-    let projects: Vec<ProjectView> =
-        read(budget::list(town.clone(), who.clone(), state.clone(), web::Path::from(id)).await).await?;
     let voted = match who {
         None => false,
         Some(p) => {

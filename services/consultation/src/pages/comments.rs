@@ -20,7 +20,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A comment as the API gives it, with what the page adds.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct CommentView {
     pub id: Uuid,
     pub author: Option<String>,

@@ -10,6 +10,8 @@ use common::{
 use entity::response;
 use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use super::{
@@ -18,9 +20,10 @@ use super::{
     comments::CommentView,
     day,
     ideas::{self, Ideas},
+    public_part::{self, Comments, PublicPart},
     read,
 };
-use crate::routes::{comments as comment_routes, questionnaire, read as read_routes};
+use crate::routes::questionnaire;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/consultations/{id}", web::get().to(show))
@@ -86,31 +89,28 @@ pub(super) async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, Problem> {
     let who = v.principal().cloned();
-    let c: ConsultationView =
-        read(read_routes::get(town.clone(), who.clone(), state.clone(), web::Path::from(id)).await).await?;
-    let questions: Vec<QuestionView> = if c.kind == "questionnaire" {
-        read(questionnaire::list(town.clone(), who.clone(), state.clone(), web::Path::from(id)).await).await?
+    let staff = who.as_ref().is_some_and(|p| p.role.is_staff());
+    let category = forms.proposal.value("filter").to_owned();
+    let part = if staff {
+        Arc::new(public_part::read_part(town, state, &who, id, &category, Comments::Read).await?)
     } else {
-        Vec::new()
+        public_part::load(town, state, &who, id, &category).await?
     };
-    let responded = match &who {
-        Some(p) => has_responded(town, state, p, id).await?,
-        None => false,
+    let PublicPart { c, questions, proposals, projects, mut threads } = PublicPart::clone(&part);
+    let responded = match (&who, c.kind.as_str()) {
+        (Some(p), "questionnaire") => has_responded(town, state, p, id).await?,
+        _ => false,
     };
     let ideas = match c.kind.as_str() {
-        "proposals" => Some(ideas::load(town, state, who.clone(), id, forms.proposal.value("filter")).await?),
+        "proposals" => Some(ideas::with_supports(town, state, who.as_ref(), proposals, category).await?),
         _ => None,
     };
     let budget = match c.kind.as_str() {
-        "budget" => Some(budget::load(town, state, who.clone(), id, c.budget_cents.unwrap_or(0)).await?),
+        "budget" => Some(
+            budget::with_ballot(town, state, who.as_ref(), id, projects, c.budget_cents.unwrap_or(0)).await?,
+        ),
         _ => None,
     };
-    let params = web::Query::from_query("limit=100").map_err(Problem::internal)?;
-    let mut threads: Vec<CommentView> = read(
-        comment_routes::list_on_consultation(town.clone(), who, state.clone(), web::Path::from(id), params)
-            .await,
-    )
-    .await?;
     for t in &mut threads {
         t.localise(v);
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use common::{
     AppState, Problem, Town,
     auth::Principal,
-    page::{Form, FormData, Visitor, api, encode},
+    page::{Form, FormData, Visitor, api},
 };
 use entity::support;
 use sea_orm::{ColumnTrait, QueryFilter};
@@ -18,7 +18,6 @@ use uuid::Uuid;
 use super::{
     about_the_form,
     consultation::{Forms, render},
-    read,
 };
 use crate::routes::proposals;
 
@@ -28,7 +27,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A proposal as the API gives it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct ProposalView {
     pub id: Uuid,
     pub title: String,
@@ -74,22 +73,14 @@ impl Ideas {
     }
 }
 
-/// The proposals of idea box `id`, most supported first, and those `who` supports.
-pub(super) async fn load(
+/// The proposals of an idea box, with those `who` supports.
+pub(super) async fn with_supports(
     town: &Town,
     state: &web::Data<AppState>,
-    who: Option<Principal>,
-    id: Uuid,
-    category: &str,
+    who: Option<&Principal>,
+    proposals: Vec<ProposalView>,
+    category: String,
 ) -> Result<Ideas, Problem> {
-    let query = match category {
-        "" => "limit=100".to_owned(),
-        c => format!("limit=100&category={}", encode(c)),
-    };
-    let params = web::Query::from_query(&query).map_err(|_| Problem::not_found())?;
-    let proposals: Vec<ProposalView> =
-        read(proposals::list(town.clone(), who.clone(), state.clone(), web::Path::from(id), params).await)
-            .await?;
     let supported = match who {
         None => HashSet::new(),
         Some(p) => town
@@ -104,7 +95,7 @@ pub(super) async fn load(
             .map(|s| s.proposal_id)
             .collect(),
     };
-    Ok(Ideas { proposals, supported, category: category.to_owned() })
+    Ok(Ideas { proposals, supported, category })
 }
 
 async fn propose(

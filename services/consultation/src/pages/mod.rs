@@ -18,6 +18,7 @@ mod consultation;
 mod home;
 mod ideas;
 mod moderation;
+mod public_part;
 mod results;
 
 /// Registers the pages (town host).
@@ -34,7 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A consultation as the API gives it, read back for a page.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct ConsultationView {
     pub id: Uuid,
     pub kind: String,
@@ -59,7 +60,7 @@ impl ConsultationView {
 }
 
 /// A question as the API gives it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct QuestionView {
     pub id: Uuid,
     pub kind: String,
@@ -71,7 +72,7 @@ pub(crate) struct QuestionView {
 }
 
 /// A question's option.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct OptionView {
     pub id: Uuid,
     pub label: String,

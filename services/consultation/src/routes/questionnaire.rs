@@ -1,5 +1,5 @@
 //! Questions (admins, on drafts) and responses (verified citizens, once).
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, http::StatusCode, web};
 use common::{AppState, Problem, Town, auth::Principal};
 use entity::{question, question_option};
 use serde::{Deserialize, Serialize};
@@ -11,11 +11,8 @@ use crate::{
         questionnaire::{AskedQuestion, GivenAnswer, NewQuestion, QuestionKind, check_answers},
         status::DRAFT,
     },
-    routes::{
-        access::{Viewer, conflict, open_for, visible},
-        citizen::verified,
-    },
-    store::{consultations, questionnaires},
+    routes::access::{Viewer, conflict, open_for, visible},
+    store::{consultations, questionnaires, responses},
 };
 
 /// Registers question and response routes (town host).
@@ -59,16 +56,16 @@ pub struct OptionDto {
     label: String,
 }
 
-fn dto((q, options): (question::Model, Vec<question_option::Model>)) -> QuestionDto {
+fn dto((q, options): &(question::Model, Vec<question_option::Model>)) -> QuestionDto {
     QuestionDto {
         id: q.id,
         position: q.position,
-        kind: q.kind,
-        label: q.label,
+        kind: q.kind.clone(),
+        label: q.label.clone(),
         required: q.required,
         min: q.min_value,
         max: q.max_value,
-        options: options.into_iter().map(|o| OptionDto { id: o.id, label: o.label }).collect(),
+        options: options.iter().map(|o| OptionDto { id: o.id, label: o.label.clone() }).collect(),
     }
 }
 
@@ -105,7 +102,7 @@ pub async fn add(
     }
     let added = questionnaires::add_question(&txn, town.scope(), id, &q).await.map_err(Problem::internal)?;
     txn.commit().await.map_err(Problem::internal)?;
-    Ok(HttpResponse::Created().json(dto(added)))
+    Ok(HttpResponse::Created().json(dto(&added)))
 }
 
 /// The questions of a consultation one may see.
@@ -118,9 +115,9 @@ pub async fn list(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    visible(&state, &town, Viewer::of(&principal), id).await?;
-    let rows = questionnaires::questions(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(dto).collect::<Vec<_>>()))
+    let c = visible(&state, &town, Viewer::of(&principal), id).await?;
+    let rows = questionnaires::of(&state.db, town.scope(), &c).await.map_err(Problem::internal)?;
+    Ok(HttpResponse::Ok().json(rows.iter().map(dto).collect::<Vec<_>>()))
 }
 
 /// One answer as sent.
@@ -151,12 +148,11 @@ pub async fn respond(
     body: web::Json<ResponseBody>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    verified(&state, &town, &principal).await?;
-    open_for(&state, &town, id, Some(Kind::Questionnaire)).await?;
-    let asked: Vec<AskedQuestion> = questionnaires::questions(&state.db, town.scope(), id)
+    let c = open_for(&state, &town, id, Some(Kind::Questionnaire)).await?;
+    let asked: Vec<AskedQuestion> = questionnaires::of(&state.db, town.scope(), &c)
         .await
         .map_err(Problem::internal)?
-        .into_iter()
+        .iter()
         .filter_map(|(q, options)| {
             Some(AskedQuestion {
                 id: q.id,
@@ -164,7 +160,7 @@ pub async fn respond(
                 required: q.required,
                 min: q.min_value,
                 max: q.max_value,
-                options: options.into_iter().map(|o| o.id).collect(),
+                options: options.iter().map(|o| o.id).collect(),
             })
         })
         .collect();
@@ -180,8 +176,9 @@ pub async fn respond(
         })
         .collect();
     let rows = check_answers(&asked, &given).map_err(Problem::validation)?;
-    let txn = common::db::begin_write(&state.db).await.map_err(Problem::internal)?;
-    let stored = questionnaires::respond(&txn, town.scope(), id, principal.user_id, &rows).await?;
-    txn.commit().await.map_err(Problem::internal)?;
+    // The address is checked by the insert itself: one round trip on PostgreSQL.
+    let stored = responses::store_if_verified(&state.db, town.scope(), id, principal.user_id, &rows)
+        .await?
+        .ok_or_else(|| Problem::new(StatusCode::FORBIDDEN, "email_unverified"))?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "id": stored })))
 }

@@ -6,6 +6,7 @@ pub mod exports;
 pub mod latest;
 pub mod proposals;
 pub mod questionnaires;
+pub mod responses;
 pub mod results;
 pub mod stats;
 

@@ -1,14 +1,47 @@
 //! Questions of a questionnaire and the responses to it.
+use std::sync::{Arc, LazyLock};
+
 use chrono::Utc;
 use common::TenantScope;
-use entity::{answer, question, question_option, response};
+use entity::{answer, consultation, question, question_option, response};
+use moka::future::Cache;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
 use super::NotStored;
-use crate::domain::questionnaire::{AnswerRow, NewQuestion};
+use crate::domain::{
+    questionnaire::{AnswerRow, NewQuestion},
+    status::DRAFT,
+};
+
+/// A questionnaire's questions in order, each with its options in order.
+pub type Questions = Vec<(question::Model, Vec<question_option::Model>)>;
+
+/// Questions of published consultations, by town and consultation. Questions
+/// are added only to drafts and a consultation never goes back to draft, so
+/// what is kept here cannot go out of date: it needs no invalidation.
+static PUBLISHED: LazyLock<Cache<(Uuid, Uuid), Arc<Questions>>> =
+    LazyLock::new(|| Cache::builder().max_capacity(20_000).build());
+
+/// The questions of `c`: read once, then kept in memory once it is published.
+pub async fn of(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    c: &consultation::Model,
+) -> Result<Arc<Questions>, DbErr> {
+    if c.status == DRAFT {
+        return Ok(Arc::new(questions(conn, scope, c.id).await?));
+    }
+    let key = (scope.tenant_id(), c.id);
+    if let Some(kept) = PUBLISHED.get(&key).await {
+        return Ok(kept);
+    }
+    let read = Arc::new(questions(conn, scope, c.id).await?);
+    PUBLISHED.insert(key, read.clone()).await;
+    Ok(read)
+}
 
 /// Appends `q` with its options after the consultation's last question.
 pub async fn add_question(
@@ -55,7 +88,7 @@ pub async fn questions(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     consultation: Uuid,
-) -> Result<Vec<(question::Model, Vec<question_option::Model>)>, DbErr> {
+) -> Result<Questions, DbErr> {
     let questions = scope
         .find::<question::Entity>()
         .filter(question::Column::ConsultationId.eq(consultation))

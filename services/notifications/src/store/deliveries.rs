@@ -49,7 +49,8 @@ pub async fn insert_closed_deliveries(
 }
 
 /// How many mails the town has had made this calendar month (UTC), those
-/// never meant to go (over quota, unsubscribed) aside: one query.
+/// never sent (over quota, unsubscribed, a digest with nothing new) aside:
+/// one query.
 pub async fn made_this_month(db: &impl ConnectionTrait, tenant: Uuid) -> Result<u64, DbErr> {
     let now = Utc::now();
     let month_start =
@@ -57,7 +58,11 @@ pub async fn made_this_month(db: &impl ConnectionTrait, tenant: Uuid) -> Result<
     delivery::Entity::find()
         .filter(delivery::Column::TenantId.eq(tenant))
         .filter(delivery::Column::CreatedAt.gte(month_start))
-        .filter(delivery::Column::Status.is_not_in([status::OVER_QUOTA, status::UNSUBSCRIBED]))
+        .filter(delivery::Column::Status.is_not_in([
+            status::OVER_QUOTA,
+            status::UNSUBSCRIBED,
+            status::NOTHING_NEW,
+        ]))
         .count(db)
         .await
 }
