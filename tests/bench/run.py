@@ -170,7 +170,7 @@ class Bench:
             "MAIL_RATE_PER_SECOND": "0", "AUTH_RATE_LIMIT": "1000000/sec",
         }
         for var in ("DATABASE_POOL_SIZE", "ARGON2_MEMORY_KIB", "ARGON2_ITERATIONS", "ARGON2_PARALLELISM", "RUST_LOG",
-                    "MALLOC_ARENA_MAX"):
+                    "MALLOC_ARENA_MAX", "PAGE_CACHE_MB"):
             if var in os.environ:
                 base[var] = os.environ[var]
         self.owner_env = {**base, "DATABASE_URL": self.owner_url,

@@ -23,6 +23,9 @@ use uuid::Uuid;
 const CHANNEL: &str = "town_writes";
 /// A notice's payload must stay under PostgreSQL's 8,000 bytes.
 const IDS_PER_NOTICE: usize = 200;
+/// Notices go at most this often, carrying every write since the last:
+/// under a burst of writes, a few dozen statements a second, not one per write.
+const NOTICE_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// The revisions of this process.
 static REVISIONS: LazyLock<Revisions> = LazyLock::new(Revisions::default);
@@ -73,8 +76,8 @@ pub fn written(town: Option<Uuid>) {
 }
 
 /// On PostgreSQL, tells other processes of this one's writes and follows
-/// theirs, until `stop`. Writes are told in batches: one notice carries every
-/// town written since the last one.
+/// theirs, until `stop`. Writes are told in batches, within 20 ms: one notice
+/// carries every town written since the last one.
 pub fn follow_writes(db: &DatabaseConnection, stop: CancellationToken) {
     if db.get_database_backend() != DbBackend::Postgres {
         return;
@@ -112,6 +115,7 @@ async fn tell(pool: PgPool, mut rx: mpsc::UnboundedReceiver<Option<Uuid>>, stop:
                 tracing::warn!(error = %e, "other processes not told of writes; their pages lapse in time");
             }
         }
+        tokio::time::sleep(NOTICE_EVERY).await;
     }
 }
 

@@ -38,17 +38,19 @@ pub(super) enum Comments {
     Skipped,
 }
 
-/// A part as kept: read at `revision`, trusted until `until`.
+/// A part as kept: read at `revision`, trusted until `until`; shown to
+/// anonymous visitors only if one of them read it (a consultation for
+/// registered people is a 401 to them, and is read again to say so).
 #[derive(Clone)]
 struct Kept {
     part: Arc<PublicPart>,
     revision: u64,
     until: DateTime<Utc>,
+    for_anonymous: bool,
 }
 
-/// Consultation, idea-box category, and whether the visitor is signed in
-/// (some consultations are for registered people only).
-type Key = (Uuid, Uuid, String, bool);
+/// Town, consultation and idea-box category.
+type Key = (Uuid, Uuid, String);
 
 fn kept(state: &AppState) -> &'static Cache<Key, Kept> {
     static KEPT: OnceLock<Cache<Key, Kept>> = OnceLock::new();
@@ -99,7 +101,8 @@ pub(super) async fn load(
     id: Uuid,
     category: &str,
 ) -> Result<Arc<PublicPart>, Problem> {
-    let key = (town.id, id, category.to_owned(), who.is_some());
+    let key = (town.id, id, category.to_owned());
+    let anonymous = who.is_none();
     let cache = (state.config.page_cache_mb > 0).then(|| kept(state));
     // Read before the data: a write in between leaves the part stale and marked so.
     let revision = revisions::revision(town.id);
@@ -108,12 +111,14 @@ pub(super) async fn load(
         && let Some(k) = cache.get(&key).await
         && k.revision == revision
         && k.until > now
+        && (k.for_anonymous || !anonymous)
     {
         return Ok(k.part);
     }
     let part = Arc::new(read_part(town, state, who, id, category, Comments::Read).await?);
     if let Some(cache) = cache {
-        cache.insert(key, Kept { part: part.clone(), revision, until: part.until(now) }).await;
+        let until = part.until(now);
+        cache.insert(key, Kept { part: part.clone(), revision, until, for_anonymous: anonymous }).await;
     }
     Ok(part)
 }
