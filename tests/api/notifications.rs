@@ -457,11 +457,12 @@ async fn subscribers(app: &TestApp, host: &str, prefix: &str, n: usize) {
     }
 }
 
-/// Waits until every weekly digest recorded so far has been written (or
-/// found empty) for each of its readers.
+/// Waits until every weekly digest recorded so far has been turned into
+/// deliveries (none if it went out before anyone subscribed) and each has
+/// been written or found empty.
 async fn digests_settled(app: &TestApp) {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    for _ in 0..200 {
+    for _ in 0..400 {
         let digests = entity::outbox::Entity::find()
             .filter(entity::outbox::Column::Kind.eq("digest.weekly"))
             .all(app.db())
@@ -474,7 +475,7 @@ async fn digests_settled(app: &TestApp) {
                 .all(app.db())
                 .await
                 .unwrap();
-            settled &= !made.is_empty() && made.iter().all(|m| m.status != "queued");
+            settled &= d.processed_at.is_some() && made.iter().all(|m| m.status != "queued");
         }
         if settled {
             return;
