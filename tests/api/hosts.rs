@@ -128,8 +128,27 @@ async fn a_change_told_by_another_process_empties_the_host_cache() {
     }
     let id = app.create_town("ailleurs", "63338", "active").await;
     let host = TestApp::town_host("ailleurs");
-    assert_eq!(site_of(&app, &host).await.status(), 200);
     let other = app.owner_db().await;
+    // The cache is emptied when listening starts: the town is cached after.
+    let mut listening = 0;
+    for _ in 0..200 {
+        listening = other
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND query ILIKE 'LISTEN%towns_changed%'",
+            ))
+            .await
+            .unwrap()
+            .and_then(|row| row.try_get::<i64>("", "n").ok())
+            .unwrap_or(0);
+        if listening > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(listening > 0, "the app listens for town changes");
+    assert_eq!(site_of(&app, &host).await.status(), 200);
     other
         .execute_unprepared(&format!("UPDATE tenants SET status = 'suspended' WHERE id = '{id}'"))
         .await
