@@ -280,7 +280,8 @@ def snapshot_sql(tables, tid):
              f"FROM tenants x WHERE id = '{tid}'"]
     for table in tables:
         # Time-driven mailings (the weekly digest, closing reminders) are the worker's, not a request's.
-        timed = "idempotency_key LIKE 'digest:%' OR idempotency_key LIKE 'closing:%'"
+        # Their keys are the town's id, a slash, then `digest:…` or `closing:…`.
+        timed = "idempotency_key LIKE '%digest:%' OR idempotency_key LIKE '%closing:%'"
         extra = {"outbox": f" AND NOT ({timed})",
                  "deliveries": f" AND event_id NOT IN (SELECT id FROM outbox WHERE {timed})"}.get(table, "")
         parts.append(f"SELECT '{table}', md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) "
