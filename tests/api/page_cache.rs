@@ -101,7 +101,7 @@ async fn a_write_told_by_another_process_moves_the_page_on() {
         .execute_unprepared(&format!("UPDATE consultations SET title = 'Nouveau titre' WHERE id = '{id}'"))
         .await
         .unwrap();
-    // Untold, this process would show what it kept for up to 30 s (unless a
+    // Untold, this process would show what it kept for up to 10 min (unless a
     // write elsewhere on the platform moved every town on): told, at once.
     let town = town_id(&app, &host).await;
     other.execute_unprepared(&format!("SELECT pg_notify('town_writes', '{town}')")).await.unwrap();

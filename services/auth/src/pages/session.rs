@@ -5,6 +5,7 @@ use chrono::Utc;
 use common::{
     AppState, Problem, Site,
     page::{Form, FormData, Frame, Visitor, api},
+    tenancy::revisions::post_changing_no_page,
 };
 use serde_json::json;
 
@@ -17,8 +18,8 @@ use crate::{
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_page))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout))
+        .service(post_changing_no_page("/login", login))
+        .service(post_changing_no_page("/logout", logout))
         .route("/login/by-email", web::get().to(ask_link_page))
         .route("/login/by-email", web::post().to(ask_link))
         .route("/login/link", web::get().to(link_page))

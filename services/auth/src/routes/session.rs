@@ -1,7 +1,10 @@
 //! Logging in and out, and refreshing access tokens.
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chrono::Utc;
-use common::{AppState, Problem, Site, auth::ACCESS_TOKEN_SECONDS, domain::Email, i18n::Text};
+use common::{
+    AppState, Problem, Site, auth::ACCESS_TOKEN_SECONDS, domain::Email, i18n::Text,
+    tenancy::revisions::post_changing_no_page,
+};
 use entity::user;
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
@@ -16,9 +19,10 @@ use crate::{
 
 /// Registers login, refresh and logout (town and platform hosts).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/auth/login", web::post().to(login))
-        .route("/api/v1/auth/refresh", web::post().to(refresh))
-        .route("/api/v1/auth/logout", web::post().to(logout));
+    // Sessions change no page: the town's kept pages stay.
+    cfg.service(post_changing_no_page("/api/v1/auth/login", login))
+        .service(post_changing_no_page("/api/v1/auth/refresh", refresh))
+        .service(post_changing_no_page("/api/v1/auth/logout", logout));
 }
 
 /// E-mail and password.

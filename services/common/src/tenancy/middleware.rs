@@ -42,8 +42,10 @@ pub async fn resolve_site(
             req.extensions_mut().insert(site);
             let res = access.run(next.call(req)).await?;
             // Bad input changes nothing, so only a write that went through
-            // makes what is kept of the town's pages out of date.
-            if writes && !res.status().is_client_error() && !res.status().is_server_error() {
+            // makes what is kept of the town's pages out of date, unless its
+            // route says it changes no page.
+            let changes_pages = !res.request().extensions().contains::<super::revisions::ChangesNoPage>();
+            if writes && changes_pages && !res.status().is_client_error() && !res.status().is_server_error() {
                 super::revisions::written(town);
             }
             Ok(res.map_into_boxed_body())

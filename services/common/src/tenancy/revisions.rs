@@ -11,6 +11,14 @@ use std::{
     },
 };
 
+use actix_web::{
+    FromRequest, Handler, HttpMessage, Responder,
+    body::MessageBody,
+    dev::{HttpServiceFactory, ServiceRequest, ServiceResponse},
+    guard,
+    middleware::{Next, from_fn},
+    web,
+};
 use sea_orm::{
     DatabaseConnection, DbBackend,
     sqlx::{self, PgPool},
@@ -57,6 +65,31 @@ impl Revisions {
             None => self.all_since.store(next, Ordering::Release),
         }
     }
+}
+
+/// Marks a request whose success changes no page of its town (a login, a
+/// questionnaire response): the town's revision stays, and so do its kept pages.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangesNoPage;
+
+/// Route middleware marking its requests [`ChangesNoPage`].
+pub async fn changes_no_page(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    req.extensions_mut().insert(ChangesNoPage);
+    next.call(req).await
+}
+
+/// `POST path` answered by `handler`, marked [`ChangesNoPage`]; other methods
+/// on `path` stay free for routes of their own.
+pub fn post_changing_no_page<F, Args>(path: &str, handler: F) -> impl HttpServiceFactory + use<F, Args>
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path).guard(guard::Post()).wrap(from_fn(changes_no_page)).route(web::post().to(handler))
 }
 
 /// The current revision of `town` in this process.
@@ -158,5 +191,28 @@ mod tests {
         let sent = payloads(many);
         assert_eq!(sent.len(), 3);
         assert!(sent.iter().all(|p| p.len() < 8000));
+    }
+
+    #[actix_web::test]
+    async fn only_the_marked_post_route_is_marked() {
+        use actix_web::{App, HttpRequest, HttpResponse, test};
+        async fn marked(req: HttpRequest) -> HttpResponse {
+            HttpResponse::Ok().body(req.extensions().contains::<ChangesNoPage>().to_string())
+        }
+        let app = test::init_service(
+            App::new()
+                .service(post_changing_no_page("/login", marked))
+                .route("/login", web::get().to(marked))
+                .route("/comment", web::post().to(marked)),
+        )
+        .await;
+        for (method, path, expected) in
+            [("POST", "/login", "true"), ("GET", "/login", "false"), ("POST", "/comment", "false")]
+        {
+            let req =
+                test::TestRequest::default().method(method.parse().expect("method")).uri(path).to_request();
+            let body = test::call_and_read_body(&app, req).await;
+            assert_eq!(body, expected, "{method} {path}");
+        }
     }
 }

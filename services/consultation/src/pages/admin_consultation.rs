@@ -38,14 +38,14 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Template)]
 #[template(path = "admin_consultation.html")]
-struct ManagePage {
+struct ManagePage<'a> {
     f: Frame,
     c: ConsultationView,
     kind_label: &'static str,
     phase_label: &'static str,
     questions: Vec<QuestionView>,
-    ideas: Option<Ideas>,
-    budget: Option<Budget>,
+    ideas: Option<Ideas<'a>>,
+    budget: Option<Budget<'a>>,
     form: Form,
 }
 
@@ -63,13 +63,13 @@ async fn render(
         public_part::read_part(town, state, &who, id, "", Comments::Skipped).await?;
     let ideas = match c.kind.as_str() {
         "proposals" => {
-            Some(super::ideas::with_supports(town, state, who.as_ref(), proposals, String::new()).await?)
+            Some(super::ideas::with_supports(town, state, who.as_ref(), &proposals, String::new()).await?)
         }
         _ => None,
     };
     let budget = match c.kind.as_str() {
         "budget" => Some(
-            super::budget::with_ballot(town, state, who.as_ref(), id, projects, c.budget_cents.unwrap_or(0))
+            super::budget::with_ballot(town, state, who.as_ref(), id, &projects, c.budget_cents.unwrap_or(0))
                 .await?,
         ),
         _ => None,

@@ -41,13 +41,13 @@ impl ProjectView {
 }
 
 /// What a budget's page shows.
-pub(crate) struct Budget {
-    pub projects: Vec<ProjectView>,
+pub(crate) struct Budget<'a> {
+    pub projects: &'a [ProjectView],
     pub envelope_cents: i64,
     pub voted: bool,
 }
 
-impl Budget {
+impl Budget<'_> {
     /// The envelope, in euros.
     pub fn envelope(&self) -> String {
         euros(self.envelope_cents)
@@ -69,14 +69,14 @@ impl Budget {
 }
 
 /// A budget's projects, with whether `who` has voted.
-pub(super) async fn with_ballot(
+pub(super) async fn with_ballot<'a>(
     town: &Town,
     state: &web::Data<AppState>,
     who: Option<&Principal>,
     id: Uuid,
-    projects: Vec<ProjectView>,
+    projects: &'a [ProjectView],
     envelope_cents: i64,
-) -> Result<Budget, Problem> {
+) -> Result<Budget<'a>, Problem> {
     let voted = match who {
         None => false,
         Some(p) => {

@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use chrono::{DateTime, Utc};
 use common::{
     AppState, Problem, Town,
-    page::{Form, FormData, Visitor, api},
+    page::{Form, FormData, Frame, Visitor, api},
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -32,22 +32,12 @@ pub(crate) struct CommentView {
     pub reply_count: Option<i64>,
     #[serde(default)]
     pub replies: Option<Vec<CommentView>>,
-    #[serde(skip)]
-    former: String,
 }
 
 impl CommentView {
-    /// Fills in the words the page needs in the visitor's language.
-    pub fn localise(&mut self, v: &Visitor) {
-        self.former = v.t("Ancien compte", "Former account").to_owned();
-        for r in self.replies.iter_mut().flatten() {
-            r.localise(v);
-        }
-    }
-
-    /// Who wrote it.
-    pub fn author_name(&self) -> &str {
-        self.author.as_deref().unwrap_or(&self.former)
+    /// Who wrote it, in the words of `f`'s language for a deleted account.
+    pub fn author_name<'a>(&'a self, f: &'a Frame) -> &'a str {
+        self.author.as_deref().unwrap_or_else(|| f.t("Ancien compte", "Former account"))
     }
 
     /// When, in the town's time.

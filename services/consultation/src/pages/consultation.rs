@@ -6,6 +6,7 @@ use common::{
     AppState, Problem, Town,
     auth::Principal,
     page::{Form, FormData, Frame, Visitor, api},
+    tenancy::revisions::post_changing_no_page,
 };
 use entity::response;
 use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
@@ -27,25 +28,25 @@ use crate::routes::questionnaire;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/consultations/{id}", web::get().to(show))
-        .route("/consultations/{id}/respond", web::post().to(respond));
+        .service(post_changing_no_page("/consultations/{id}/respond", respond));
 }
 
 #[derive(Template)]
 #[template(path = "consultation.html")]
-struct ConsultationPage {
+struct ConsultationPage<'a> {
     f: Frame,
-    c: ConsultationView,
+    c: &'a ConsultationView,
     kind_label: &'static str,
     phase_label: &'static str,
     until: Option<String>,
-    questions: Vec<QuestionView>,
+    questions: &'a [QuestionView],
     responded: bool,
     answers: Form,
-    threads: Vec<CommentView>,
+    threads: &'a [CommentView],
     comment: Form,
-    ideas: Option<Ideas>,
+    ideas: Option<Ideas<'a>>,
     proposal: Form,
-    budget: Option<Budget>,
+    budget: Option<Budget<'a>>,
     ballot: Form,
 }
 
@@ -91,12 +92,13 @@ pub(super) async fn render(
     let who = v.principal().cloned();
     let staff = who.as_ref().is_some_and(|p| p.role.is_staff());
     let category = forms.proposal.value("filter").to_owned();
+    // Staff see drafts and hidden comments: read every time, never kept.
     let part = if staff {
         Arc::new(public_part::read_part(town, state, &who, id, &category, Comments::Read).await?)
     } else {
         public_part::load(town, state, &who, id, &category).await?
     };
-    let PublicPart { c, questions, proposals, projects, mut threads } = PublicPart::clone(&part);
+    let PublicPart { c, questions, proposals, projects, threads } = &*part;
     let responded = match (&who, c.kind.as_str()) {
         (Some(p), "questionnaire") => has_responded(town, state, p, id).await?,
         _ => false,
@@ -111,9 +113,6 @@ pub(super) async fn render(
         ),
         _ => None,
     };
-    for t in &mut threads {
-        t.localise(v);
-    }
     let page = ConsultationPage {
         f: v.frame(c.title.clone()),
         kind_label: kind_label(v, &c.kind),

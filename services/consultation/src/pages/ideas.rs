@@ -48,14 +48,14 @@ impl ProposalView {
 }
 
 /// What an idea box's page shows.
-pub(crate) struct Ideas {
-    pub proposals: Vec<ProposalView>,
+pub(crate) struct Ideas<'a> {
+    pub proposals: &'a [ProposalView],
     pub supported: HashSet<Uuid>,
     /// The category the list is filtered on ("" for all).
     pub category: String,
 }
 
-impl Ideas {
+impl Ideas<'_> {
     /// Whether the visitor supports `id`.
     pub fn supports(&self, id: &Uuid) -> bool {
         self.supported.contains(id)
@@ -74,13 +74,13 @@ impl Ideas {
 }
 
 /// The proposals of an idea box, with those `who` supports.
-pub(super) async fn with_supports(
+pub(super) async fn with_supports<'a>(
     town: &Town,
     state: &web::Data<AppState>,
     who: Option<&Principal>,
-    proposals: Vec<ProposalView>,
+    proposals: &'a [ProposalView],
     category: String,
-) -> Result<Ideas, Problem> {
+) -> Result<Ideas<'a>, Problem> {
     let supported = match who {
         None => HashSet::new(),
         Some(p) => town

@@ -54,10 +54,7 @@ async fn show(
     let me = common::caller!(v, Needs::Staff);
     let query = if hidden { "status=hidden&limit=100" } else { "status=reported&limit=100" };
     let params = web::Query::from_query(query).map_err(Problem::internal)?;
-    let mut items: Vec<QueuedView> = read(moderation::queue(town, me, state, params).await).await?;
-    for q in &mut items {
-        q.comment.localise(v);
-    }
+    let items: Vec<QueuedView> = read(moderation::queue(town, me, state, params).await).await?;
     let page = QueuePage { f: v.frame(v.t("Modération", "Moderation")), hidden, items, form };
     v.render_with(status, &page)
 }

@@ -18,8 +18,9 @@ use crate::routes::{
 };
 
 /// How long a kept part is trusted at most: the bound for writes made outside
-/// any request (commands, restores), which no revision tells of.
-const LIFETIME_SECONDS: i64 = 30;
+/// any request (a restore, a hand edit), which no revision tells of. Short
+/// lifetimes cost dear: every page read again at once when they lapse.
+const LIFETIME_SECONDS: i64 = 600;
 
 /// The public part of one consultation's page.
 #[derive(Clone)]

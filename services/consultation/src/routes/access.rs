@@ -1,5 +1,7 @@
 //! Which consultation a caller may see or take part in, checked the same way by every route.
 use actix_web::http::StatusCode;
+use std::{borrow::Borrow, sync::Arc};
+
 use chrono::Utc;
 use common::{AppState, Problem, Town, auth::Principal, i18n::Text};
 use entity::consultation;
@@ -10,7 +12,7 @@ use crate::{
         consultation::{Audience, Kind},
         status::{DRAFT, phase},
     },
-    store::consultations,
+    store::{consultations, kept_consultations},
 };
 
 /// Who is looking: what they may see depends on it.
@@ -54,12 +56,14 @@ pub async fn visible(
     viewer: Viewer,
     id: Uuid,
 ) -> Result<consultation::Model, Problem> {
-    let c = consultations::get(&state.db, town.scope(), id)
-        .await
-        .map_err(Problem::internal)?
-        .filter(|c| viewer.is_staff() || c.status != DRAFT)
-        .ok_or_else(Problem::not_found)?;
-    if viewer == Viewer::Anonymous && c.audience != Audience::Public.as_str() {
+    let c = consultations::get(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
+    seen_by(c, viewer)
+}
+
+/// `c` as `viewer` may see it (see [`visible`]).
+fn seen_by<C: Borrow<consultation::Model>>(c: Option<C>, viewer: Viewer) -> Result<C, Problem> {
+    let c = c.filter(|c| viewer.is_staff() || c.borrow().status != DRAFT).ok_or_else(Problem::not_found)?;
+    if viewer == Viewer::Anonymous && c.borrow().audience != Audience::Public.as_str() {
         return Err(common::auth::unauthenticated().with_detail(Text::fixed(
             "Connectez-vous pour voir cette consultation.",
             "Sign in to see this consultation.",
@@ -98,14 +102,16 @@ pub fn require_open(c: &consultation::Model) -> Result<(), Problem> {
     }
 }
 
-/// The published consultation `id`, of `kind` if given, open for contributions.
+/// The published consultation `id`, of `kind` if given, open for
+/// contributions (the row may come from memory: see `kept_consultations`).
 pub async fn open_for(
     state: &AppState,
     town: &Town,
     id: Uuid,
     kind: Option<Kind>,
-) -> Result<consultation::Model, Problem> {
-    let c = visible(state, town, Viewer::Member, id).await?;
+) -> Result<Arc<consultation::Model>, Problem> {
+    let c = kept_consultations::get(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
+    let c = seen_by(c, Viewer::Member)?;
     if let Some(kind) = kind {
         require_kind(&c, kind)?;
     }

@@ -2,15 +2,12 @@
 use actix_web::http::StatusCode;
 use common::{AppState, Problem, Town, auth::Principal};
 use entity::user;
-use sea_orm::{ColumnTrait, QueryFilter};
+
+use crate::store::citizens;
 
 /// The caller's account if its address is verified; 403 `email_unverified` otherwise.
 pub async fn verified(state: &AppState, town: &Town, principal: &Principal) -> Result<user::Model, Problem> {
-    town.scope()
-        .find::<user::Entity>()
-        .filter(user::Column::Id.eq(principal.user_id))
-        .filter(user::Column::EmailVerifiedAt.is_not_null())
-        .one(&state.db)
+    citizens::verified_account(&state.db, town.scope(), principal.user_id)
         .await
         .map_err(Problem::internal)?
         .ok_or_else(|| Problem::new(StatusCode::FORBIDDEN, "email_unverified"))

@@ -1,6 +1,6 @@
 //! Questions (admins, on drafts) and responses (verified citizens, once).
 use actix_web::{HttpResponse, http::StatusCode, web};
-use common::{AppState, Problem, Town, auth::Principal};
+use common::{AppState, Problem, Town, auth::Principal, tenancy::revisions::post_changing_no_page};
 use entity::{question, question_option};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -19,7 +19,8 @@ use crate::{
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/consultations/{id}/questions", web::post().to(add))
         .route("/api/v1/consultations/{id}/questions", web::get().to(list))
-        .route("/api/v1/consultations/{id}/responses", web::post().to(respond));
+        // A response shows on no kept page (results are read when asked).
+        .service(post_changing_no_page("/api/v1/consultations/{id}/responses", respond));
 }
 
 /// A question to add.

@@ -1,8 +1,10 @@
 //! Database access of consultations; every function takes the town's scope.
 pub mod budgets;
+pub mod citizens;
 pub mod comments;
 pub mod consultations;
 pub mod exports;
+pub mod kept_consultations;
 pub mod latest;
 pub mod proposals;
 pub mod questionnaires;

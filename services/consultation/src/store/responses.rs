@@ -2,9 +2,8 @@
 //! statement on PostgreSQL, in one transaction elsewhere.
 use chrono::Utc;
 use common::TenantScope;
-use entity::user;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, DbErr, PaginatorTrait, QueryFilter, RuntimeErr,
+    DatabaseConnection, DbBackend, DbErr, RuntimeErr,
     sqlx::{self, PgPool},
 };
 use uuid::Uuid;
@@ -28,13 +27,7 @@ pub async fn store_if_verified(
             .map_err(|e| NotStored::from(DbErr::Query(RuntimeErr::SqlxError(std::sync::Arc::new(e)))));
     }
     let txn = common::db::begin_write(db).await?;
-    let verified = scope
-        .find::<user::Entity>()
-        .filter(user::Column::Id.eq(user))
-        .filter(user::Column::EmailVerifiedAt.is_not_null())
-        .count(&txn)
-        .await?;
-    if verified == 0 {
+    if super::citizens::verified_account(&txn, scope, user).await?.is_none() {
         return Ok(None);
     }
     let id = questionnaires::respond(&txn, scope, consultation, user, rows).await?;
