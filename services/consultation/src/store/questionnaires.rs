@@ -21,9 +21,26 @@ pub type Questions = Vec<(question::Model, Vec<question_option::Model>)>;
 
 /// Questions of published consultations, by town and consultation. Questions
 /// are added only to drafts and a consultation never goes back to draft, so
-/// what is kept here cannot go out of date: it needs no invalidation.
-static PUBLISHED: LazyLock<Cache<(Uuid, Uuid), Arc<Questions>>> =
-    LazyLock::new(|| Cache::builder().max_capacity(20_000).build());
+/// what is kept here cannot go out of date: it needs no invalidation. Bounded
+/// by weight: with every commune's questionnaires, a count did not bound memory.
+static PUBLISHED: LazyLock<Cache<(Uuid, Uuid), Arc<Questions>>> = LazyLock::new(|| {
+    Cache::builder()
+        .max_capacity(PUBLISHED_BYTES)
+        .weigher(|_, q: &Arc<Questions>| u32::try_from(weight(q)).unwrap_or(u32::MAX))
+        .build()
+});
+
+/// What the kept questions may weigh.
+const PUBLISHED_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Roughly the bytes a questionnaire's questions hold.
+fn weight(questions: &Questions) -> usize {
+    questions
+        .iter()
+        .map(|(q, options)| 300 + q.label.len() + options.iter().map(|o| 150 + o.label.len()).sum::<usize>())
+        .sum::<usize>()
+        + 100
+}
 
 /// The questions of `c`: read once, then kept in memory once it is published.
 pub async fn of(
