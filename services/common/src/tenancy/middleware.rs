@@ -44,8 +44,11 @@ pub async fn resolve_site(
             // Bad input changes nothing, so only a write that went through
             // makes what is kept of the town's pages out of date, unless its
             // route says it changes no page.
-            let changes_pages = !res.request().extensions().contains::<super::revisions::ChangesNoPage>();
-            if writes && changes_pages && !res.status().is_client_error() && !res.status().is_server_error() {
+            let went_through = !res.status().is_client_error() && !res.status().is_server_error();
+            if writes
+                && went_through
+                && !res.request().extensions().contains::<super::revisions::ChangesNoPage>()
+            {
                 super::revisions::written(town);
             }
             Ok(res.map_into_boxed_body())
