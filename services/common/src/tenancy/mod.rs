@@ -1,6 +1,7 @@
 //! Every request belongs to the platform host or to one town, from its Host alone.
 mod extract;
 mod host;
+pub mod kept;
 mod middleware;
 mod resolver;
 pub mod revisions;

@@ -5,9 +5,8 @@
 use std::sync::{Arc, OnceLock};
 
 use actix_web::web;
-use chrono::{DateTime, Duration, Utc};
-use common::{AppState, Problem, Town, auth::Principal, tenancy::revisions};
-use moka::future::Cache;
+use chrono::{DateTime, Utc};
+use common::{AppState, Problem, Town, auth::Principal, tenancy::kept::KeptByTown};
 use uuid::Uuid;
 
 use super::{
@@ -16,11 +15,6 @@ use super::{
 use crate::routes::{
     budget as budget_routes, comments as comment_routes, proposals, questionnaire, read as read_routes,
 };
-
-/// How long a kept part is trusted at most: the bound for writes made outside
-/// any request (a restore, a hand edit), which no revision tells of. Short
-/// lifetimes cost dear: every page read again at once when they lapse.
-const LIFETIME_SECONDS: i64 = 600;
 
 /// The public part of one consultation's page.
 #[derive(Clone)]
@@ -39,27 +33,21 @@ pub(super) enum Comments {
     Skipped,
 }
 
-/// A part as kept: read at `revision`, trusted until `until`; shown to
-/// anonymous visitors only if one of them read it (a consultation for
-/// registered people is a 401 to them, and is read again to say so).
-#[derive(Clone)]
+/// A part as kept: shown to anonymous visitors only if one of them read it
+/// (a consultation for registered people is a 401 to them, and is read
+/// again to say so).
 struct Kept {
     part: Arc<PublicPart>,
-    revision: u64,
-    until: DateTime<Utc>,
     for_anonymous: bool,
 }
 
-/// Town, consultation and idea-box category.
-type Key = (Uuid, Uuid, String);
+/// Consultation and idea-box category, in their town.
+type Key = (Uuid, String);
 
-fn kept(state: &AppState) -> &'static Cache<Key, Kept> {
-    static KEPT: OnceLock<Cache<Key, Kept>> = OnceLock::new();
+fn kept(state: &AppState) -> &'static KeptByTown<Key, Kept> {
+    static KEPT: OnceLock<KeptByTown<Key, Kept>> = OnceLock::new();
     KEPT.get_or_init(|| {
-        Cache::builder()
-            .max_capacity(u64::from(state.config.page_cache_mb) * 1024 * 1024)
-            .weigher(|_, k: &Kept| u32::try_from(k.part.weight()).unwrap_or(u32::MAX))
-            .build()
+        KeptByTown::new(u64::from(state.config.page_cache_mb) * 1024 * 1024, |k| k.part.weight())
     })
 }
 
@@ -83,13 +71,8 @@ impl PublicPart {
     }
 
     /// When it stops being true by itself: at the next opening or closing.
-    fn until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let limit = now + Duration::seconds(LIFETIME_SECONDS);
-        [self.c.opens_at, self.c.closes_at]
-            .into_iter()
-            .flatten()
-            .filter(|at| *at > now)
-            .fold(limit, DateTime::min)
+    fn next_change(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        [self.c.opens_at, self.c.closes_at].into_iter().flatten().filter(|at| *at > now).min()
     }
 }
 
@@ -102,25 +85,19 @@ pub(super) async fn load(
     id: Uuid,
     category: &str,
 ) -> Result<Arc<PublicPart>, Problem> {
-    let key = (town.id, id, category.to_owned());
     let anonymous = who.is_none();
-    let cache = (state.config.page_cache_mb > 0).then(|| kept(state));
-    // Read before the data: a write in between leaves the part stale and marked so.
-    let revision = revisions::revision(town.id);
-    let now = Utc::now();
-    if let Some(cache) = cache
-        && let Some(k) = cache.get(&key).await
-        && k.revision == revision
-        && k.until > now
+    if state.config.page_cache_mb == 0 {
+        return Ok(Arc::new(read_part(town, state, who, id, category, Comments::Read).await?));
+    }
+    let (current, lookup) = kept(state).get(town.id, (id, category.to_owned())).await;
+    if let Some(k) = current
         && (k.for_anonymous || !anonymous)
     {
-        return Ok(k.part);
+        return Ok(k.part.clone());
     }
     let part = Arc::new(read_part(town, state, who, id, category, Comments::Read).await?);
-    if let Some(cache) = cache {
-        let until = part.until(now);
-        cache.insert(key, Kept { part: part.clone(), revision, until, for_anonymous: anonymous }).await;
-    }
+    let until = part.next_change(lookup.now);
+    kept(state).keep(lookup, Arc::new(Kept { part: part.clone(), for_anonymous: anonymous }), until).await;
     Ok(part)
 }
 
@@ -180,6 +157,8 @@ pub(super) async fn read_part(
 
 #[cfg(test)]
 mod tests {
+    use chrono::Duration;
+
     use super::*;
 
     fn part(opens_at: Option<DateTime<Utc>>, closes_at: Option<DateTime<Utc>>) -> PublicPart {
@@ -205,15 +184,12 @@ mod tests {
     }
 
     #[test]
-    fn a_part_is_trusted_until_the_next_opening_or_closing() {
+    fn a_part_changes_by_itself_at_the_next_opening_or_closing() {
         let now = Utc::now();
         let soon = now + Duration::seconds(5);
-        assert_eq!(part(None, Some(soon)).until(now), soon);
-        assert_eq!(part(Some(soon), Some(soon + Duration::days(3))).until(now), soon);
-        assert_eq!(
-            part(None, Some(now - Duration::days(1))).until(now),
-            now + Duration::seconds(LIFETIME_SECONDS)
-        );
-        assert_eq!(part(None, None).until(now), now + Duration::seconds(LIFETIME_SECONDS));
+        assert_eq!(part(None, Some(soon)).next_change(now), Some(soon));
+        assert_eq!(part(Some(soon), Some(soon + Duration::days(3))).next_change(now), Some(soon));
+        assert_eq!(part(None, Some(now - Duration::days(1))).next_change(now), None);
+        assert_eq!(part(None, None).next_change(now), None);
     }
 }
