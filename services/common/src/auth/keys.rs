@@ -8,7 +8,10 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::claims::{AccessClaims, Role, audience, issuer};
+use super::{
+    claims::{AccessClaims, Role, audience, issuer},
+    verified::VerifiedTokens,
+};
 use crate::config::Config;
 
 /// Life of an access token.
@@ -16,6 +19,8 @@ pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
 
 /// Clock difference tolerated between the processes that sign and verify.
 const LEEWAY_SECONDS: u64 = 5;
+/// A kept token is dropped after its whole life, leeway included.
+const KEPT_SECONDS: u64 = ACCESS_TOKEN_SECONDS.unsigned_abs() + LEEWAY_SECONDS;
 
 /// Why a presented token was refused; the client only ever learns "401".
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +39,7 @@ pub struct JwtKeys {
     verifying: HashMap<String, DecodingKey>,
     jwks: Value,
     issuer: String,
+    verified: VerifiedTokens,
 }
 
 impl fmt::Debug for JwtKeys {
@@ -78,7 +84,8 @@ impl JwtKeys {
             signing = Some((kid.clone(), EncodingKey::from_ed_der(der.as_bytes())));
         }
         let Some((kid, signing)) = signing else { bail!("no JWT signing key") };
-        Ok(JwtKeys { kid, signing, verifying, jwks: json!({ "keys": jwks }), issuer })
+        let verified = VerifiedTokens::new(std::time::Duration::from_secs(KEPT_SECONDS));
+        Ok(JwtKeys { kid, signing, verifying, jwks: json!({ "keys": jwks }), issuer, verified })
     }
 
     /// A fresh key as PKCS#8 PEM, for tests and `participation` key rotation.
@@ -123,8 +130,21 @@ impl JwtKeys {
     }
 
     /// The claims of `token` if one of our keys signed it with EdDSA for
-    /// `audience`, it is ours and it has not expired.
+    /// `audience`, it is ours and it has not expired. A token verified
+    /// before by these keys is recognised by its text.
     pub fn verify(&self, token: &str, audience: &str) -> Result<AccessClaims, TokenRejected> {
+        let now = chrono::Utc::now().timestamp();
+        let leeway = LEEWAY_SECONDS.cast_signed();
+        if let Some(claims) = self.verified.get(token, audience, now, leeway) {
+            return Ok(claims);
+        }
+        let claims = self.check(token, audience)?;
+        self.verified.keep(token, &claims);
+        Ok(claims)
+    }
+
+    /// The full check: signature, key, audience, issuer, expiry.
+    fn check(&self, token: &str, audience: &str) -> Result<AccessClaims, TokenRejected> {
         let header = decode_header(token)?;
         let key =
             header.kid.as_deref().and_then(|kid| self.verifying.get(kid)).ok_or(TokenRejected::UnknownKey)?;
@@ -204,6 +224,23 @@ mod tests {
         assert_eq!(rotated.jwks()["keys"].as_array().unwrap().len(), 2);
         // Once the old key is withdrawn, its tokens stop working.
         assert!(matches!(old.verify(&fresh, "platform"), Err(TokenRejected::UnknownKey)));
+    }
+
+    #[test]
+    fn a_token_verified_before_is_still_refused_elsewhere_and_by_other_keys() {
+        let (keys_a, _) = keys(&["a"]);
+        let (keys_b, _) = keys(&["a"]);
+        let town = Some(Uuid::new_v4());
+        let (token, claims) = keys_a.issue(Uuid::new_v4(), town, Role::Citizen, None).unwrap();
+        assert_eq!(keys_a.verify(&token, &claims.aud).unwrap(), claims);
+        assert_eq!(keys_a.verify(&token, &claims.aud).unwrap(), claims, "again, as kept");
+        assert!(keys_a.verify(&token, &audience(Some(Uuid::new_v4()))).is_err());
+        assert!(keys_a.verify(&token, "platform").is_err());
+        // Same kid, another key: what one set verified, the other does not trust.
+        assert!(keys_b.verify(&token, &claims.aud).is_err());
+        let mut forged = token.clone();
+        forged.push('A');
+        assert!(keys_a.verify(&forged, &claims.aud).is_err());
     }
 
     #[test]

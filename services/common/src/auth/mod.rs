@@ -5,6 +5,7 @@ mod claims;
 mod keys;
 pub mod one_time;
 mod principal;
+mod verified;
 
 pub use claims::{AccessClaims, Role, audience, issuer};
 pub use keys::{ACCESS_TOKEN_SECONDS, JwtKeys, TokenRejected};
