@@ -22,6 +22,7 @@ mod m20261127_000017_town_branding;
 mod m20261127_000018_mail_language;
 mod m20261128_000019_town_pages;
 mod m20261207_000020_row_level_security;
+mod m20261207_000021_response_town_keys;
 mod schema_util;
 
 pub use m20261207_000020_row_level_security::TOWN_TABLES;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000018_mail_language::Migration),
             Box::new(m20261128_000019_town_pages::Migration),
             Box::new(m20261207_000020_row_level_security::Migration),
+            Box::new(m20261207_000021_response_town_keys::Migration),
         ]
     }
 }

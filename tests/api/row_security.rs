@@ -150,3 +150,51 @@ async fn the_app_connects_as_a_role_that_owns_nothing_and_cannot_bypass() {
     let lifted = app.db().execute_unprepared("ALTER TABLE users DISABLE ROW LEVEL SECURITY").await;
     assert!(lifted.is_err());
 }
+
+#[tokio::test]
+async fn a_response_and_its_answers_belong_to_their_parents_town() {
+    let Some(app) = spawn_on_postgres().await else { return };
+    let (a, b) = two_towns(&app).await;
+    let owner = app.owner_db().await;
+    let run = |sql: String| {
+        let owner = owner.clone();
+        async move { owner.execute_unprepared(&format!("SET app.all_towns = 'on'; {sql}")).await }
+    };
+    let (in_b, user_a, response) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    run(format!(
+        "INSERT INTO consultations (id, tenant_id, kind, status, title, summary, body_markdown, body_html, \
+         audience, created_at, updated_at, categories) VALUES ('{in_b}', '{b}', 'questionnaire', 'published', \
+         't', 's', 'b', '<p>b</p>', 'public', now(), now(), '');
+         INSERT INTO users (id, tenant_id, email, password_hash, display_name, created_at, updated_at) \
+         VALUES ('{user_a}', '{a}', 'x@ville-a.fr', '-', 'x', now(), now())"
+    ))
+    .await
+    .expect("rows of both towns");
+    // Town A's response to town B's consultation: no such (consultation, town).
+    let crossed = run(format!(
+        "INSERT INTO responses (id, tenant_id, consultation_id, user_id, created_at) \
+         VALUES ('{response}', '{a}', '{in_b}', '{user_a}', now())"
+    ))
+    .await;
+    assert!(crossed.is_err_and(|e| e.to_string().contains("fk_responses_consultation")));
+    // In its own town, it is stored; an answer claiming another town is not.
+    run(format!(
+        "INSERT INTO responses (id, tenant_id, consultation_id, user_id, created_at) \
+         VALUES ('{response}', '{b}', '{in_b}', '{user_a}', now())"
+    ))
+    .await
+    .expect("a response in the consultation's town");
+    let crossed = run(format!(
+        "INSERT INTO answers (id, tenant_id, response_id, question_id, text) \
+         VALUES ('{}', '{a}', '{response}', '{}', 'x')",
+        Uuid::now_v7(),
+        Uuid::now_v7()
+    ))
+    .await;
+    assert!(crossed.is_err_and(|e| e.to_string().contains("fk_answers_response")));
+    // Deleting the town still takes its consultations, responses and answers away.
+    run(format!("DELETE FROM tenants WHERE id = '{b}'")).await.expect("town deleted");
+    let left =
+        &query(&app, &format!("SELECT count(*)::int AS n FROM responses WHERE id = '{response}'")).await[0];
+    assert_eq!(left.try_get::<i32>("", "n").unwrap(), 0);
+}
