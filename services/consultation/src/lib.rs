@@ -13,15 +13,25 @@ pub const SERVICE: ServiceSpec = ServiceSpec { name: "consultation", configure, 
 
 /// Registers the service's routes; its health routes come with every server.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // One scope for the routes on one consultation: the router matches its
+    // dynamic prefix once, then compares plain suffixes, instead of trying
+    // each route's pattern in turn.
+    cfg.service(
+        web::scope("/api/v1/consultations/{id}")
+            .configure(routes::read::on_consultation)
+            .configure(routes::manage::on_consultation)
+            .configure(routes::questionnaire::on_consultation)
+            .configure(routes::proposals::on_consultation)
+            .configure(routes::budget::on_consultation)
+            .configure(routes::comments::on_consultation)
+            .configure(routes::results::on_consultation)
+            .configure(routes::exports::on_consultation),
+    );
     routes::read::configure(cfg);
     routes::manage::configure(cfg);
-    routes::questionnaire::configure(cfg);
     routes::proposals::configure(cfg);
-    routes::budget::configure(cfg);
     routes::comments::configure(cfg);
     routes::moderation::configure(cfg);
-    routes::results::configure(cfg);
-    routes::exports::configure(cfg);
     routes::stats::configure(cfg);
     pages::configure(cfg);
 }

@@ -18,11 +18,11 @@ use crate::{
     store::budgets,
 };
 
-/// Registers the budget routes (town host).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/consultations/{id}/projects", web::post().to(add))
-        .route("/api/v1/consultations/{id}/projects", web::get().to(list))
-        .route("/api/v1/consultations/{id}/ballot", web::post().to(vote));
+/// Registers the budget routes on one consultation, inside its scope (town host).
+pub fn on_consultation(cfg: &mut web::ServiceConfig) {
+    cfg.route("/projects", web::post().to(add))
+        .route("/projects", web::get().to(list))
+        .route("/ballot", web::post().to(vote));
 }
 
 /// A project to add.

@@ -28,11 +28,15 @@ use crate::{
     },
 };
 
-/// Registers the comment routes (town host).
+/// Registers the comment routes on one consultation, inside its scope (town host).
+pub fn on_consultation(cfg: &mut web::ServiceConfig) {
+    cfg.route("/comments", web::post().to(post_on_consultation))
+        .route("/comments", web::get().to(list_on_consultation));
+}
+
+/// Registers the routes on proposals and comments.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/consultations/{id}/comments", web::post().to(post_on_consultation))
-        .route("/api/v1/consultations/{id}/comments", web::get().to(list_on_consultation))
-        .route("/api/v1/proposals/{id}/comments", web::post().to(post_on_proposal))
+    cfg.route("/api/v1/proposals/{id}/comments", web::post().to(post_on_proposal))
         .route("/api/v1/proposals/{id}/comments", web::get().to(list_on_proposal))
         .route("/api/v1/comments/{id}", web::patch().to(edit))
         .route("/api/v1/comments/{id}/report", web::post().to(report));

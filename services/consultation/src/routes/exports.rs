@@ -14,10 +14,9 @@ use crate::{
     store::{consultations, exports},
 };
 
-/// Registers the export routes (town host).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/consultations/{id}/export.csv", web::get().to(csv))
-        .route("/api/v1/consultations/{id}/export.json", web::get().to(json_export));
+/// Registers the export routes on one consultation, inside its scope (town host).
+pub fn on_consultation(cfg: &mut web::ServiceConfig) {
+    cfg.route("/export.csv", web::get().to(csv)).route("/export.json", web::get().to(json_export));
 }
 
 /// The consultation and its table, for admins only.

@@ -24,11 +24,15 @@ use crate::{
 
 /// Registers the admin routes (town host).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/consultations", web::post().to(create))
-        .route("/api/v1/consultations/{id}", web::patch().to(edit))
-        .route("/api/v1/consultations/{id}/publish", web::post().to(publish))
-        .route("/api/v1/consultations/{id}/close", web::post().to(close))
-        .route("/api/v1/consultations/{id}/archive", web::post().to(archive));
+    cfg.route("/api/v1/consultations", web::post().to(create));
+}
+
+/// Registers the routes on one consultation, inside its scope.
+pub fn on_consultation(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::patch().to(edit))
+        .route("/publish", web::post().to(publish))
+        .route("/close", web::post().to(close))
+        .route("/archive", web::post().to(archive));
 }
 
 /// A consultation's fields; an edit sends them all again.

@@ -27,11 +27,14 @@ use crate::{
     store::{consultations, proposals, proposals::Sort},
 };
 
-/// Registers the idea-box routes (town host).
+/// Registers the idea-box routes on one consultation, inside its scope (town host).
+pub fn on_consultation(cfg: &mut web::ServiceConfig) {
+    cfg.route("/proposals", web::post().to(submit)).route("/proposals", web::get().to(list));
+}
+
+/// Registers the routes on one proposal.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/consultations/{id}/proposals", web::post().to(submit))
-        .route("/api/v1/consultations/{id}/proposals", web::get().to(list))
-        .route("/api/v1/proposals/{id}/support", web::put().to(support))
+    cfg.route("/api/v1/proposals/{id}/support", web::put().to(support))
         .route("/api/v1/proposals/{id}/support", web::delete().to(withdraw))
         .route("/api/v1/proposals/{id}/answer", web::post().to(answer));
 }

@@ -15,12 +15,12 @@ use crate::{
     store::{consultations, questionnaires, responses},
 };
 
-/// Registers question and response routes (town host).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/consultations/{id}/questions", web::post().to(add))
-        .route("/api/v1/consultations/{id}/questions", web::get().to(list))
+/// Registers question and response routes on one consultation, inside its scope (town host).
+pub fn on_consultation(cfg: &mut web::ServiceConfig) {
+    cfg.route("/questions", web::post().to(add))
+        .route("/questions", web::get().to(list))
         // A response shows on no kept page (results are read when asked).
-        .service(post_changing_no_page("/api/v1/consultations/{id}/responses", respond));
+        .service(post_changing_no_page("/responses", respond));
 }
 
 /// A question to add.

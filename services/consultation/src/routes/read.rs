@@ -15,8 +15,12 @@ use crate::{
 
 /// Registers the reading routes (town host).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/consultations", web::get().to(list))
-        .route("/api/v1/consultations/{id}", web::get().to(get));
+    cfg.route("/api/v1/consultations", web::get().to(list));
+}
+
+/// Registers the routes on one consultation, inside its scope.
+pub fn on_consultation(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(get));
 }
 
 /// Which consultations, and which page.

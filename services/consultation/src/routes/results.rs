@@ -27,11 +27,11 @@ use crate::{
     store::{budgets, proposals, proposals::Sort, questionnaires, results},
 };
 
-/// Registers the results routes (town host).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/consultations/{id}/results", web::get().to(get))
-        .route("/api/v1/consultations/{id}/results", web::post().to(publish))
-        .route("/api/v1/consultations/{id}/open-data.json", web::get().to(open_data));
+/// Registers the results routes on one consultation, inside its scope (town host).
+pub fn on_consultation(cfg: &mut web::ServiceConfig) {
+    cfg.route("/results", web::get().to(get))
+        .route("/results", web::post().to(publish))
+        .route("/open-data.json", web::get().to(open_data));
 }
 
 /// Proposals most supported first.
