@@ -111,3 +111,26 @@ async fn on_postgres_racing_workers_lock_each_delivery_once_until_they_finish() 
     assert_eq!(retaken.len(), 200 - share.len());
     assert!(share.iter().all(|id| !retaken.contains(id)), "a sent delivery was taken again");
 }
+
+#[tokio::test]
+async fn recorded_keys_are_found_beyond_one_query_of_a_thousand() {
+    let app = spawn_app().await;
+    let town = app.create_town("hanches", "28191", "active").await;
+    let txn = app.db().begin().await.unwrap();
+    for i in 0..2_100 {
+        let event =
+            NewEvent { kind: "digest.weekly".into(), payload: json!({}), idempotency_key: format!("k{i}") };
+        outbox::record(&txn, Some(TenantScope::for_operator_action(town)), event).await.unwrap();
+    }
+    txn.commit().await.unwrap();
+    // Every other key of 0..4,200: half recorded, half not, across five queries.
+    let asked: Vec<String> =
+        (0..4_200).step_by(2).map(|i| outbox::stored_key(Some(town), &format!("k{i}"))).collect();
+    let found = outbox::recorded_keys(app.db(), &asked).await.unwrap();
+    let expected: HashSet<String> =
+        (0..2_100).step_by(2).map(|i| outbox::stored_key(Some(town), &format!("k{i}"))).collect();
+    assert_eq!(found, expected);
+    // The same key of another town, or of the platform, is another key.
+    let elsewhere = [outbox::stored_key(Some(Uuid::new_v4()), "k0"), outbox::stored_key(None, "k0")];
+    assert!(outbox::recorded_keys(app.db(), &elsewhere).await.unwrap().is_empty());
+}

@@ -1,6 +1,8 @@
 //! Recording an event in the same transaction as the change it announces:
 //! if the transaction rolls back the event never existed; once it commits,
 //! the relay will hand it to the queue even if this process dies at once.
+use std::collections::HashSet;
+
 use chrono::Utc;
 use entity::outbox;
 use sea_orm::{
@@ -68,14 +70,39 @@ pub async fn record_once(
     Ok(id)
 }
 
+/// How many keys one `recorded_keys` query asks about: far below PostgreSQL's
+/// 65,535 bound parameters, whatever the number of towns.
+const KEYS_PER_QUERY: usize = 1_000;
+
+/// The key an event recorded for `tenant` (the platform when `None`) under
+/// `key` is stored with. Keys are per town, so two towns cannot collide.
+pub fn stored_key(tenant: Option<Uuid>, key: &str) -> String {
+    match tenant {
+        Some(town) => format!("{town}/{key}"),
+        None => format!("platform/{key}"),
+    }
+}
+
+/// Which of `keys` (stored keys, see [`stored_key`]) are already recorded;
+/// asks a thousand at a time, so any number of towns fits.
+pub async fn recorded_keys(conn: &impl ConnectionTrait, keys: &[String]) -> Result<HashSet<String>, DbErr> {
+    let mut recorded = HashSet::new();
+    for batch in keys.chunks(KEYS_PER_QUERY) {
+        let found: Vec<String> = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::IdempotencyKey)
+            .filter(outbox::Column::IdempotencyKey.is_in(batch.iter().cloned()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        recorded.extend(found);
+    }
+    Ok(recorded)
+}
+
 fn new_row(tenant: Option<TenantScope>, event: NewEvent) -> (Uuid, String, outbox::ActiveModel) {
     let tenant_id = tenant.map(|t| t.tenant_id());
-    // Keys are per town, so two towns cannot collide on the same key.
-    let key = format!(
-        "{}/{}",
-        tenant_id.map_or_else(|| "platform".to_owned(), |t| t.to_string()),
-        event.idempotency_key
-    );
+    let key = stored_key(tenant_id, &event.idempotency_key);
     let id = Uuid::new_v4();
     let row = outbox::ActiveModel {
         id: Set(id),

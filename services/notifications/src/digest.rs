@@ -13,8 +13,7 @@ use common::{
     outbox::{self, NewEvent},
 };
 use entity::{
-    ballot, comment, consultation, notification_preference, outbox as outbox_row, proposal, response,
-    support, tenant, user,
+    ballot, comment, consultation, notification_preference, proposal, response, support, tenant, user,
 };
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
@@ -49,29 +48,33 @@ pub fn due(zone: &str, now: DateTime<Utc>) -> Option<(String, Window)> {
 }
 
 /// Records the digest of every active town whose Monday morning has come and
-/// that has none for this week; returns how many it recorded.
+/// that has none for this week; returns how many it recorded. Runs every few
+/// minutes: it reads each active town's id and time zone only, and nothing
+/// more outside Monday mornings.
 pub async fn schedule(worker: &Worker, now: DateTime<Utc>) -> anyhow::Result<usize> {
-    let towns = tenant::Entity::find().filter(tenant::Column::Status.eq("active")).all(&worker.db).await?;
-    let due: Vec<(tenant::Model, String, Window)> =
-        towns.into_iter().filter_map(|t| due(&t.time_zone, now).map(|(key, w)| (t, key, w))).collect();
-    if due.is_empty() {
-        return Ok(0);
-    }
-    let full_key = |t: &tenant::Model, key: &str| format!("{}/{key}", t.id);
-    let done: HashSet<String> = outbox_row::Entity::find()
+    let towns: Vec<(uuid::Uuid, String)> = tenant::Entity::find()
         .select_only()
-        .column(outbox_row::Column::IdempotencyKey)
-        .filter(
-            outbox_row::Column::IdempotencyKey
-                .is_in(due.iter().map(|(t, k, _)| full_key(t, k)).collect::<Vec<_>>()),
-        )
+        .column(tenant::Column::Id)
+        .column(tenant::Column::TimeZone)
+        .filter(tenant::Column::Status.eq("active"))
         .into_tuple()
         .all(&worker.db)
-        .await?
-        .into_iter()
-        .collect();
+        .await?;
+    let mut by_zone: HashMap<&str, Option<(String, Window)>> = HashMap::new();
+    let mut due_towns: Vec<(uuid::Uuid, String, Window)> = Vec::new();
+    for (id, zone) in &towns {
+        if let Some((key, window)) = by_zone.entry(zone.as_str()).or_insert_with(|| due(zone, now)) {
+            due_towns.push((*id, key.clone(), *window));
+        }
+    }
+    let keys: Vec<String> =
+        due_towns.iter().map(|(town, key, _)| outbox::stored_key(Some(*town), key)).collect();
+    let done = outbox::recorded_keys(&worker.db, &keys).await?;
     let mut recorded = 0;
-    for (town, key, window) in due.iter().filter(|(t, k, _)| !done.contains(&full_key(t, k))) {
+    for ((town, key, window), stored) in due_towns.iter().zip(&keys) {
+        if done.contains(stored) {
+            continue;
+        }
         let payload = json!({
             "recipients": [],
             "topic": "digest",
@@ -79,7 +82,7 @@ pub async fn schedule(worker: &Worker, now: DateTime<Utc>) -> anyhow::Result<usi
             "mail": { "template": "digest", "params": { "from": window.from, "to": window.to } },
         });
         let event = NewEvent { kind: "digest.weekly".into(), payload, idempotency_key: key.clone() };
-        outbox::record(&worker.db, Some(TenantScope::for_operator_action(town.id)), event).await?;
+        outbox::record(&worker.db, Some(TenantScope::for_operator_action(*town)), event).await?;
         recorded += 1;
     }
     Ok(recorded)

@@ -7,11 +7,12 @@ use common::{
     TenantScope,
     outbox::{self, NewEvent},
 };
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use entity::{consultation, outbox as outbox_row, tenant};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use entity::{consultation, tenant};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::worker::Worker;
 
@@ -31,28 +32,28 @@ pub async fn remind_closing(worker: &Worker, now: DateTime<Utc>) -> anyhow::Resu
     if closing.is_empty() {
         return Ok(0);
     }
-    let key = |c: &consultation::Model| format!("{}/closing:{}", c.tenant_id, c.id);
-    let done: HashSet<String> = outbox_row::Entity::find()
-        .select_only()
-        .column(outbox_row::Column::IdempotencyKey)
-        .filter(outbox_row::Column::IdempotencyKey.is_in(closing.iter().map(key).collect::<Vec<_>>()))
-        .into_tuple()
-        .all(&worker.db)
-        .await?
-        .into_iter()
-        .collect();
-    let closing: Vec<consultation::Model> = closing.into_iter().filter(|c| !done.contains(&key(c))).collect();
-    let towns = tenant::Entity::find()
-        .filter(tenant::Column::Id.is_in(closing.iter().map(|c| c.tenant_id).collect::<Vec<_>>()))
-        .all(&worker.db)
-        .await?;
+    let keys: Vec<String> =
+        closing.iter().map(|c| outbox::stored_key(Some(c.tenant_id), &format!("closing:{}", c.id))).collect();
+    let done = outbox::recorded_keys(&worker.db, &keys).await?;
+    let closing: Vec<consultation::Model> =
+        closing.into_iter().zip(&keys).filter(|(_, k)| !done.contains(*k)).map(|(c, _)| c).collect();
+    let mut towns: HashMap<Uuid, tenant::Model> = HashMap::new();
+    let town_ids: Vec<Uuid> =
+        closing.iter().map(|c| c.tenant_id).collect::<HashSet<_>>().into_iter().collect();
+    // A thousand towns per query, like the keys: bounded parameters at any size.
+    for batch in town_ids.chunks(1_000) {
+        let found =
+            tenant::Entity::find().filter(tenant::Column::Id.is_in(batch.to_vec())).all(&worker.db).await?;
+        towns.extend(found.into_iter().map(|t| (t.id, t)));
+    }
     let closing: Vec<(consultation::Model, Option<&tenant::Model>)> = closing
         .into_iter()
         .map(|c| {
-            let t = towns.iter().find(|t| t.id == c.tenant_id);
+            let t = towns.get(&c.tenant_id);
             (c, t)
         })
         .collect();
+    let mut recorded = 0;
     for (c, town) in &closing {
         let (Some(town), Some(closes_at)) = (town, c.closes_at) else { continue };
         if town.status != "active" || c.opens_at.is_some_and(|o| o > now) {
@@ -85,6 +86,7 @@ pub async fn remind_closing(worker: &Worker, now: DateTime<Utc>) -> anyhow::Resu
             idempotency_key: format!("closing:{}", c.id),
         };
         outbox::record(&worker.db, Some(TenantScope::for_operator_action(town.id)), event).await?;
+        recorded += 1;
     }
-    Ok(closing.len())
+    Ok(recorded)
 }
