@@ -6,14 +6,20 @@ use std::sync::{Arc, OnceLock};
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use common::{AppState, Problem, Town, auth::Principal, tenancy::kept::KeptByTown};
+use common::{AppState, Problem, Town, auth::Principal, paging::Page, tenancy::kept::KeptByTown};
 use uuid::Uuid;
 
 use super::{
-    ConsultationView, QuestionView, budget::ProjectView, comments::CommentView, ideas::ProposalView, read,
+    ConsultationView, QuestionView, budget::ProjectView, comments::CommentView, ideas::ProposalView,
 };
-use crate::routes::{
-    budget as budget_routes, comments as comment_routes, proposals, questionnaire, read as read_routes,
+use crate::{
+    routes::{
+        access::{Viewer, visible_kept},
+        budget as budget_routes, comments as comment_routes,
+        dto::ConsultationDto,
+        proposals, questionnaire,
+    },
+    store::{comments::Thread, proposals::Sort},
 };
 
 /// The public part of one consultation's page.
@@ -44,6 +50,30 @@ struct Kept {
 /// Consultation and idea-box category, in their town.
 type Key = (Uuid, String);
 
+/// What a heap block costs beyond its bytes (the allocator's header and
+/// rounding), counted so that `PAGE_CACHE_MB` is the memory it takes.
+const BLOCK: usize = 16;
+
+/// What the store spends on an entry besides the value: the key and its
+/// category, the entry's record, its place in the eviction order and map.
+const ENTRY: usize = 256;
+
+fn text(s: &str) -> usize {
+    if s.is_empty() { 0 } else { s.len() + BLOCK }
+}
+
+fn opt(s: &Option<String>) -> usize {
+    s.as_deref().map_or(0, text)
+}
+
+fn list<T>(items: &[T]) -> usize {
+    if items.is_empty() { 0 } else { size_of_val(items) + BLOCK }
+}
+
+fn reply_weight(r: &CommentView) -> usize {
+    opt(&r.author) + opt(&r.body_html) + opt(&r.moderation_reason)
+}
+
 fn kept(state: &AppState) -> &'static KeptByTown<Key, Kept> {
     static KEPT: OnceLock<KeptByTown<Key, Kept>> = OnceLock::new();
     KEPT.get_or_init(|| {
@@ -52,22 +82,46 @@ fn kept(state: &AppState) -> &'static KeptByTown<Key, Kept> {
 }
 
 impl PublicPart {
-    /// Roughly the bytes it holds.
+    /// The bytes it holds, as the allocator counts them: every text and list
+    /// is a block of its own with a header, and the store adds its entry.
     fn weight(&self) -> usize {
         let c = &self.c;
-        let comment = |t: &CommentView| 200 + t.body_html.as_ref().map_or(0, String::len);
-        512 + c.title.len()
-            + c.summary.len()
-            + c.body_html.len()
-            + c.body_markdown.as_ref().map_or(0, String::len)
-            + self.questions.iter().map(|q| 200 + q.label.len() + 100 * q.options.len()).sum::<usize>()
-            + self.proposals.iter().map(|p| 200 + p.title.len() + p.body.len()).sum::<usize>()
-            + self.projects.iter().map(|p| 200 + p.title.len() + p.description.len()).sum::<usize>()
+        let comment = |t: &CommentView| {
+            opt(&t.author)
+                + opt(&t.body_html)
+                + opt(&t.moderation_reason)
+                + t.replies.as_ref().map_or(0, |r| list(r) + r.iter().map(reply_weight).sum::<usize>())
+        };
+        ENTRY
+            + size_of::<Kept>()
+            + size_of::<PublicPart>()
+            + 2 * BLOCK
+            + text(&c.title)
+            + text(&c.summary)
+            + text(&c.body_html)
+            + opt(&c.body_markdown)
+            + list(&c.categories)
+            + c.categories.iter().map(|s| text(s)).sum::<usize>()
+            + list(&self.questions)
+            + self.questions.iter().map(|q| text(&q.label) + list(&q.options)).sum::<usize>()
+            + self.questions.iter().flat_map(|q| &q.options).map(|o| text(&o.label)).sum::<usize>()
+            + list(&self.proposals)
             + self
-                .threads
+                .proposals
                 .iter()
-                .map(|t| comment(t) + t.replies.iter().flatten().map(comment).sum::<usize>())
+                .map(|p| {
+                    text(&p.title)
+                        + text(&p.body)
+                        + opt(&p.category)
+                        + opt(&p.author)
+                        + text(&p.status)
+                        + opt(&p.answer)
+                })
                 .sum::<usize>()
+            + list(&self.projects)
+            + self.projects.iter().map(|p| text(&p.title) + text(&p.description)).sum::<usize>()
+            + list(&self.threads)
+            + self.threads.iter().map(comment).sum::<usize>()
     }
 
     /// When it stops being true by itself: at the next opening or closing.
@@ -101,8 +155,8 @@ pub(super) async fn load(
     Ok(part)
 }
 
-/// Reads the part through the API's handlers, as a client would see it;
-/// `Comments::Skipped` leaves the threads out.
+/// Reads the part as the API gives it to `who`, checking once that they may
+/// see the consultation; `Comments::Skipped` leaves the threads out.
 pub(super) async fn read_part(
     town: &Town,
     state: &web::Data<AppState>,
@@ -111,48 +165,40 @@ pub(super) async fn read_part(
     category: &str,
     comments: Comments,
 ) -> Result<PublicPart, Problem> {
-    let path = || web::Path::from(id);
-    let c: ConsultationView =
-        read(read_routes::get(town.clone(), who.clone(), state.clone(), path()).await).await?;
+    let viewer = Viewer::of(who);
+    let staff = viewer.is_staff();
+    let model = visible_kept(state, town, viewer, id).await?;
+    let c: ConsultationView = view(ConsultationDto::of((*model).clone(), staff, Utc::now()))?;
     let questions = match c.kind.as_str() {
-        "questionnaire" => {
-            read(questionnaire::list(town.clone(), who.clone(), state.clone(), path()).await).await?
-        }
+        "questionnaire" => view(questionnaire::questions_of(state, town, &model).await?)?,
         _ => Vec::new(),
     };
     let proposals = match c.kind.as_str() {
         "proposals" => {
-            let query = match category {
-                "" => "limit=100".to_owned(),
-                c => format!("limit=100&category={}", common::page::encode(c)),
-            };
-            let params = web::Query::from_query(&query).map_err(|_| Problem::not_found())?;
-            read(proposals::list(town.clone(), who.clone(), state.clone(), path(), params).await).await?
+            let category = Some(category).filter(|c| !c.is_empty());
+            let page = Page { limit: 100, offset: 0 };
+            view(proposals::proposals_of(state, town, id, category, Sort::Supports, page).await?)?
         }
         _ => Vec::new(),
     };
     let projects = match c.kind.as_str() {
-        "budget" => read(budget_routes::list(town.clone(), who.clone(), state.clone(), path()).await).await?,
+        "budget" => view(budget_routes::projects_of(state, town, &model, staff).await?)?,
         _ => Vec::new(),
     };
     let threads = match comments {
         Comments::Skipped => Vec::new(),
         Comments::Read => {
-            let params = web::Query::from_query("limit=100").map_err(Problem::internal)?;
-            read(
-                comment_routes::list_on_consultation(
-                    town.clone(),
-                    who.clone(),
-                    state.clone(),
-                    path(),
-                    params,
-                )
-                .await,
-            )
-            .await?
+            let thread = Thread { consultation: id, proposal: None };
+            let page = Page { limit: 100, offset: 0 };
+            view(comment_routes::threads_of(state, town, staff, thread, page).await?)?
         }
     };
     Ok(PublicPart { c, questions, proposals, projects, threads })
+}
+
+/// The page's view of what the API gives: the same fields, read in memory.
+fn view<T: serde::Serialize, V: serde::de::DeserializeOwned>(api: T) -> Result<V, Problem> {
+    serde_json::to_value(api).and_then(serde_json::from_value).map_err(Problem::internal)
 }
 
 #[cfg(test)]
@@ -191,5 +237,28 @@ mod tests {
         assert_eq!(part(Some(soon), Some(soon + Duration::days(3))).next_change(now), Some(soon));
         assert_eq!(part(None, Some(now - Duration::days(1))).next_change(now), None);
         assert_eq!(part(None, None).next_change(now), None);
+    }
+
+    #[test]
+    fn a_parts_weight_counts_every_text_as_a_block_of_its_own() {
+        let now = Utc::now();
+        let empty = part(None, None);
+        let comment = |body: &str| CommentView {
+            id: Uuid::now_v7(),
+            author: Some("Camille".into()),
+            body_html: Some(body.into()),
+            hidden: false,
+            moderation_reason: None,
+            created_at: now,
+            reply_count: Some(0),
+            replies: Some(Vec::new()),
+        };
+        let mut talked = part(None, None);
+        talked.threads = (0..100).map(|_| comment("<p>Oui</p>")).collect();
+        let texts = 100 * ("Camille".len() + "<p>Oui</p>".len());
+        // Beyond the texts' bytes: two blocks a comment and the list of them.
+        let added = talked.weight() - empty.weight();
+        assert!(added >= texts + 200 * BLOCK + 100 * size_of::<CommentView>(), "{added}");
+        assert!(empty.weight() >= ENTRY + size_of::<PublicPart>());
     }
 }

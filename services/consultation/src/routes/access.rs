@@ -60,6 +60,18 @@ pub async fn visible(
     seen_by(c, viewer)
 }
 
+/// [`visible`], with the row from memory while its town stands unwritten
+/// (see `kept_consultations`): for reads that are kept themselves.
+pub async fn visible_kept(
+    state: &AppState,
+    town: &Town,
+    viewer: Viewer,
+    id: Uuid,
+) -> Result<Arc<consultation::Model>, Problem> {
+    let c = kept_consultations::get(&state.db, town.scope(), id).await.map_err(Problem::internal)?;
+    seen_by(c, viewer)
+}
+
 /// `c` as `viewer` may see it (see [`visible`]).
 fn seen_by<C: Borrow<consultation::Model>>(c: Option<C>, viewer: Viewer) -> Result<C, Problem> {
     let c = c.filter(|c| viewer.is_staff() || c.borrow().status != DRAFT).ok_or_else(Problem::not_found)?;

@@ -105,8 +105,19 @@ pub async fn list(
     let viewer = Viewer::of(&principal);
     let staff = viewer.is_staff();
     let c = budget_of(&state, &town, viewer, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(projects_of(&state, &town, &c, staff).await?))
+}
+
+/// The projects of budget `c`, which the caller may see, as the API gives
+/// them: with their votes and rank once results may be shown.
+pub(crate) async fn projects_of(
+    state: &AppState,
+    town: &Town,
+    c: &consultation::Model,
+    staff: bool,
+) -> Result<Vec<ProjectDto>, Problem> {
     let rows = budgets::projects(&state.db, town.scope(), c.id).await.map_err(Problem::internal)?;
-    if !results_visible(&c, staff) {
+    if !results_visible(c, staff) {
         let dto: Vec<ProjectDto> = rows
             .into_iter()
             .map(|p| ProjectDto {
@@ -119,9 +130,9 @@ pub async fn list(
                 funded: None,
             })
             .collect();
-        return Ok(HttpResponse::Ok().json(dto));
+        return Ok(dto);
     }
-    Ok(HttpResponse::Ok().json(ranked(rows, c.budget_cents.unwrap_or(0))))
+    Ok(ranked(rows, c.budget_cents.unwrap_or(0)))
 }
 
 /// The projects ranked by votes, marking those the envelope funds in rank order.

@@ -261,6 +261,18 @@ async fn list(
     params: &PageParams,
 ) -> Result<HttpResponse, Problem> {
     let page = Page::parse(params.limit, params.offset)?;
+    Ok(HttpResponse::Ok().json(threads_of(state, town, staff, thread, page).await?))
+}
+
+/// A page of `thread`'s comments, which the caller may see, newest first,
+/// each with its replies, as the API gives them.
+pub(crate) async fn threads_of(
+    state: &AppState,
+    town: &Town,
+    staff: bool,
+    thread: Thread,
+    page: Page,
+) -> Result<Vec<CommentDto>, Problem> {
     let rows = comments::page(&state.db, town.scope(), thread, page.limit, page.offset)
         .await
         .map_err(Problem::internal)?;
@@ -278,7 +290,7 @@ async fn list(
             top
         })
         .collect();
-    Ok(HttpResponse::Ok().json(dtos))
+    Ok(dtos)
 }
 
 /// A consultation's comments, newest first, each with its replies.

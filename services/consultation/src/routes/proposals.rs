@@ -134,18 +134,24 @@ pub async fn list(
         }
     };
     let page = Page::parse(params.limit, params.offset)?;
-    let rows = proposals::page(
-        &state.db,
-        town.scope(),
-        id,
-        params.category.as_deref(),
-        sort,
-        page.limit,
-        page.offset,
-    )
-    .await
-    .map_err(Problem::internal)?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(|(p, a)| dto(p, a)).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok()
+        .json(proposals_of(&state, &town, id, params.category.as_deref(), sort, page).await?))
+}
+
+/// A page of the proposals of consultation `id`, which the caller may see, as
+/// the API gives them.
+pub(crate) async fn proposals_of(
+    state: &AppState,
+    town: &Town,
+    id: Uuid,
+    category: Option<&str>,
+    sort: Sort,
+    page: Page,
+) -> Result<Vec<ProposalDto>, Problem> {
+    let rows = proposals::page(&state.db, town.scope(), id, category, sort, page.limit, page.offset)
+        .await
+        .map_err(Problem::internal)?;
+    Ok(rows.into_iter().map(|(p, a)| dto(p, a)).collect())
 }
 
 async fn set_support(

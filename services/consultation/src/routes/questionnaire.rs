@@ -1,7 +1,7 @@
 //! Questions (admins, on drafts) and responses (verified citizens, once).
 use actix_web::{HttpResponse, http::StatusCode, web};
 use common::{AppState, Problem, Town, auth::Principal, tenancy::revisions::post_changing_no_page};
-use entity::{question, question_option};
+use entity::{consultation, question, question_option};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -117,8 +117,17 @@ pub async fn list(
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let c = visible(&state, &town, Viewer::of(&principal), id).await?;
-    let rows = questionnaires::of(&state.db, town.scope(), &c).await.map_err(Problem::internal)?;
-    Ok(HttpResponse::Ok().json(rows.iter().map(dto).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(questions_of(&state, &town, &c).await?))
+}
+
+/// The questions of `c`, which the caller may see, as the API gives them.
+pub(crate) async fn questions_of(
+    state: &AppState,
+    town: &Town,
+    c: &consultation::Model,
+) -> Result<Vec<QuestionDto>, Problem> {
+    let rows = questionnaires::of(&state.db, town.scope(), c).await.map_err(Problem::internal)?;
+    Ok(rows.iter().map(dto).collect())
 }
 
 /// One answer as sent.
