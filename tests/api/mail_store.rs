@@ -123,7 +123,7 @@ async fn recorded_keys_are_found_beyond_one_query_of_a_thousand() {
         outbox::record(&txn, Some(TenantScope::for_operator_action(town)), event).await.unwrap();
     }
     txn.commit().await.unwrap();
-    // Every other key of 0..4,200: half recorded, half not, across five queries.
+    // Every other key of 0..4,200: half recorded, half not, across three queries.
     let asked: Vec<String> =
         (0..4_200).step_by(2).map(|i| outbox::stored_key(Some(town), &format!("k{i}"))).collect();
     let found = outbox::recorded_keys(app.db(), &asked).await.unwrap();

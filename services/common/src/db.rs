@@ -10,6 +10,10 @@ use sea_orm::{
 
 use crate::config::{Config, DatabaseKind};
 
+/// How many values one `IN (…)` list carries: far below PostgreSQL's 65,535
+/// bound parameters, whatever the number of towns asked about.
+pub const VALUES_PER_QUERY: usize = 1_000;
+
 /// How long a request may wait for a pooled PostgreSQL connection before it fails with 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 

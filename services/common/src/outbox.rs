@@ -70,10 +70,6 @@ pub async fn record_once(
     Ok(id)
 }
 
-/// How many keys one `recorded_keys` query asks about: far below PostgreSQL's
-/// 65,535 bound parameters, whatever the number of towns.
-const KEYS_PER_QUERY: usize = 1_000;
-
 /// The key an event recorded for `tenant` (the platform when `None`) under
 /// `key` is stored with. Keys are per town, so two towns cannot collide.
 pub fn stored_key(tenant: Option<Uuid>, key: &str) -> String {
@@ -87,7 +83,7 @@ pub fn stored_key(tenant: Option<Uuid>, key: &str) -> String {
 /// asks a thousand at a time, so any number of towns fits.
 pub async fn recorded_keys(conn: &impl ConnectionTrait, keys: &[String]) -> Result<HashSet<String>, DbErr> {
     let mut recorded = HashSet::new();
-    for batch in keys.chunks(KEYS_PER_QUERY) {
+    for batch in keys.chunks(crate::db::VALUES_PER_QUERY) {
         let found: Vec<String> = outbox::Entity::find()
             .select_only()
             .column(outbox::Column::IdempotencyKey)

@@ -40,8 +40,7 @@ pub async fn remind_closing(worker: &Worker, now: DateTime<Utc>) -> anyhow::Resu
     let mut towns: HashMap<Uuid, tenant::Model> = HashMap::new();
     let town_ids: Vec<Uuid> =
         closing.iter().map(|c| c.tenant_id).collect::<HashSet<_>>().into_iter().collect();
-    // A thousand towns per query, like the keys: bounded parameters at any size.
-    for batch in town_ids.chunks(1_000) {
+    for batch in town_ids.chunks(common::db::VALUES_PER_QUERY) {
         let found =
             tenant::Entity::find().filter(tenant::Column::Id.is_in(batch.to_vec())).all(&worker.db).await?;
         towns.extend(found.into_iter().map(|t| (t.id, t)));

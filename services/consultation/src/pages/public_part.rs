@@ -70,8 +70,9 @@ fn list<T>(items: &[T]) -> usize {
     if items.is_empty() { 0 } else { size_of_val(items) + BLOCK }
 }
 
-fn reply_weight(r: &CommentView) -> usize {
-    opt(&r.author) + opt(&r.body_html) + opt(&r.moderation_reason)
+/// A comment's own texts, without its replies.
+fn comment_texts(c: &CommentView) -> usize {
+    opt(&c.author) + opt(&c.body_html) + opt(&c.moderation_reason)
 }
 
 fn kept(state: &AppState) -> &'static KeptByTown<Key, Kept> {
@@ -87,10 +88,8 @@ impl PublicPart {
     fn weight(&self) -> usize {
         let c = &self.c;
         let comment = |t: &CommentView| {
-            opt(&t.author)
-                + opt(&t.body_html)
-                + opt(&t.moderation_reason)
-                + t.replies.as_ref().map_or(0, |r| list(r) + r.iter().map(reply_weight).sum::<usize>())
+            comment_texts(t)
+                + t.replies.as_ref().map_or(0, |r| list(r) + r.iter().map(comment_texts).sum::<usize>())
         };
         ENTRY
             + size_of::<Kept>()
